@@ -1,0 +1,143 @@
+"""The offline answerer: the evidence's own sentences that best answer the question, each cited.
+
+Deterministic and needs no key. Sentences are chosen by embedding similarity to the question
+(with a small lexical bonus) and maximal marginal relevance for diversity, then kept verbatim.
+When even the best sentence is too weak, the answer says the library does not cover the question.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from bot.config import Settings
+from bot.index.store import ChunkStore, StoredSentence
+from bot.models import Citation, Evidence
+from bot.text import is_answer_sentence, tokens
+
+NOT_COVERED_TEXT = (
+    "The guidance library does not cover this question, so there is no cited answer to give. "
+    "Ask your safeguarding lead, or rephrase the question around recognising, talking with, "
+    "referring or documenting a patient who may be trafficked."
+)
+MMR_LAMBDA = 0.7
+LEXICAL_WEIGHT = 0.15
+SAME_SENTENCE_SIMILARITY = 0.92
+_END_PUNCTUATION = ".!?;:"
+
+
+@dataclass
+class Candidate:
+    evidence: Evidence
+    sentence: StoredSentence
+    similarity: float
+    score: float
+
+
+@dataclass
+class Drafted:
+    text: str
+    citations: list[Citation]
+    evidence: list[Evidence]
+    not_covered: bool
+    best_similarity: float
+
+
+def cite(sentence: str, n: int) -> str:
+    """The sentence with its marker placed before its closing punctuation: 'Call 999 [2].'"""
+    body = sentence.rstrip()
+    end = ""
+    while body and body[-1] in _END_PUNCTUATION + "\"')\u201d\u2019":
+        end = body[-1] + end
+        body = body[:-1]
+    return f"{body.rstrip()} [{n}]{end}"
+
+
+def renumber(evidence: list[Evidence], used_order: list[str]) -> tuple[list[Evidence], dict[str, int]]:
+    """Evidence renumbered so cited passages come first, in order of first use."""
+    by_chunk = {e.chunk_id: e for e in evidence}
+    order = used_order + [e.chunk_id for e in evidence if e.chunk_id not in used_order]
+    numbered = [by_chunk[cid].model_copy(update={"n": i}) for i, cid in enumerate(order, 1)]
+    return numbered, {e.chunk_id: e.n for e in numbered}
+
+
+class ExtractiveAnswerer:
+    name = "extractive"
+
+    def __init__(self, settings: Settings, store: ChunkStore) -> None:
+        self.settings = settings
+        self.store = store
+
+    def _candidates(self, question: str, query_vector: np.ndarray, evidence: list[Evidence]) -> list[Candidate]:
+        stored = self.store.sentences_of([e.chunk_id for e in evidence])
+        question_words = set(tokens(question))
+        found: list[Candidate] = []
+        for item in evidence:
+            for sentence in stored.get(item.chunk_id, []):
+                if not is_answer_sentence(sentence.text):
+                    continue
+                similarity = float(np.dot(query_vector, sentence.embedding))
+                overlap = len(question_words & set(tokens(sentence.text))) / max(len(question_words), 1)
+                found.append(Candidate(item, sentence, similarity, similarity + LEXICAL_WEIGHT * overlap))
+        return found
+
+    def _select(self, candidates: list[Candidate]) -> list[Candidate]:
+        pool = [c for c in candidates if c.similarity >= self.settings.min_sentence_relevance]
+        chosen: list[Candidate] = []
+        while pool and len(chosen) < self.settings.max_answer_sentences:
+            def mmr(c: Candidate) -> float:
+                redundancy = max((float(np.dot(c.sentence.embedding, s.sentence.embedding)) for s in chosen), default=0.0)
+                return MMR_LAMBDA * c.score - (1 - MMR_LAMBDA) * redundancy
+
+            best = max(pool, key=lambda c: (mmr(c), -c.evidence.n, -c.sentence.position))
+            pool.remove(best)
+            if any(
+                float(np.dot(best.sentence.embedding, s.sentence.embedding)) >= SAME_SENTENCE_SIMILARITY
+                for s in chosen
+            ):
+                continue
+            chosen.append(best)
+        return chosen
+
+    def draft(self, question: str, query_vector: np.ndarray, evidence: list[Evidence]) -> Drafted:
+        candidates = self._candidates(question, query_vector, evidence)
+        best = max((c.similarity for c in candidates), default=0.0)
+        chosen = self._select(candidates) if best >= self.settings.min_relevance else []
+        if not chosen:
+            return Drafted(NOT_COVERED_TEXT, [], evidence, not_covered=True, best_similarity=best)
+
+        chosen.sort(key=lambda c: (c.evidence.n, c.sentence.position))
+        used_order = list(dict.fromkeys(c.evidence.chunk_id for c in chosen))
+        numbered, number_of = renumber(evidence, used_order)
+
+        paragraphs: list[list[str]] = []
+        previous = None
+        for c in chosen:
+            marked = cite(c.sentence.text, number_of[c.evidence.chunk_id])
+            if c.evidence.chunk_id == previous:
+                paragraphs[-1].append(marked)
+            else:
+                paragraphs.append([marked])
+            previous = c.evidence.chunk_id
+
+        best_quote: dict[str, Candidate] = {}
+        for c in chosen:
+            if c.evidence.chunk_id not in best_quote or c.score > best_quote[c.evidence.chunk_id].score:
+                best_quote[c.evidence.chunk_id] = c
+        by_n = {e.n: e for e in numbered}
+        citations = [
+            Citation(
+                n=n,
+                source_id=by_n[n].source_id,
+                title=by_n[n].title,
+                publisher=by_n[n].publisher,
+                year=by_n[n].year,
+                url=by_n[n].url,
+                locator=by_n[n].locator,
+                quote=best_quote[chunk_id].sentence.text,
+            )
+            for chunk_id, n in ((cid, number_of[cid]) for cid in used_order)
+        ]
+        text = "\n\n".join(" ".join(p) for p in paragraphs)
+        return Drafted(text, citations, numbered, not_covered=False, best_similarity=best)

@@ -1,0 +1,172 @@
+"""The `bot` command line: ingest the library, ask a question, list sources, serve the API."""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from bot.config import get_settings
+from bot.errors import BotError
+from bot.models import Answer
+
+app = typer.Typer(
+    help="Cited guidance for frontline clinicians on recognising and responding to human trafficking.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+out = Console()
+err = Console(stderr=True)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _friendly_errors(command: F) -> F:
+    """Known errors become one clear line and exit status 2; anything else keeps its traceback."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except BotError as exc:
+            err.print(f"[red]Error:[/red] {exc}")
+            raise typer.Exit(2) from exc
+        except ValidationError as exc:
+            problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'input'}: {e['msg']}" for e in exc.errors())
+            err.print(f"[red]Error:[/red] {problems}")
+            raise typer.Exit(2) from exc
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+
+
+@app.command()
+@_friendly_errors
+def ingest(
+    paths: Annotated[list[Path] | None, typer.Argument(help="Files or folders (default: BOT_KNOWLEDGE_DIR).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Load library files into the index: incremental, idempotent, and nothing lost on a bad file.
+
+    \b
+    Example usage:
+        bot ingest                      # the default library, knowledge/
+        bot ingest reports/ extra.pdf   # PDF, HTML and text need a <file>.meta.yaml beside them
+    """
+    from bot.index import Index
+    from bot.ingest.run import ingest as run_ingest
+
+    settings = get_settings()
+    targets = paths or [settings.knowledge_dir]
+    index = Index(settings)
+    with Progress(
+        TextColumn("{task.description:<10}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=err, transient=True, disable=as_json or not err.is_terminal,
+    ) as progress:
+        tasks: dict[str, Any] = {}
+
+        def report_progress(step: str, done: int, total: int) -> None:
+            if step not in tasks:
+                tasks[step] = progress.add_task(step, total=total)
+            progress.update(tasks[step], completed=done, total=total)
+
+        report = run_ingest(targets, index, report_progress)
+
+    if as_json:
+        _print_json(report.model_dump())
+    else:
+        out.print(
+            f"{report.sources} sources, {report.chunks} chunks: {report.added} added, {report.updated} updated, "
+            f"{report.removed} removed, {report.unchanged} unchanged."
+        )
+        for rejected in report.rejected:
+            err.print(f"[red]rejected[/red] {rejected.path}: {rejected.reason}")
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+def _render_answer(answer: Answer) -> None:
+    out.print(answer.text, markup=False, highlight=False)
+    if answer.citations:
+        out.print("\nSources:", style="bold")
+        for c in answer.citations:
+            where = f", {c.locator}" if c.locator else ""
+            out.print(f"[{c.n}] {c.title}. {c.publisher}, {c.year}{where}. {c.url}", markup=False, highlight=False)
+    t = answer.timings
+    err.print(f"retrieve {t.retrieve_ms:.0f} ms, answer {t.answer_ms:.0f} ms, total {t.total_ms:.0f} ms", style="dim")
+
+
+@app.command()
+@_friendly_errors
+def ask(
+    question: Annotated[str, typer.Argument(help="The question, in plain words.")],
+    region: Annotated[str | None, typer.Option(help="Jurisdiction, e.g. UK, UK-England, US, CA.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the Answer JSON.")] = False,
+) -> None:
+    """Answer a question from the library, with numbered sources.
+
+    \b
+    Example usage:
+        bot ask "What are the red flags of labour exploitation?" --region UK
+    """
+    from bot.models import Question
+    from bot.pipeline import Pipeline
+
+    query = Question(question=question, region=region)
+    pipeline = Pipeline(get_settings())
+    pipeline.warm_up()  # model loading is start-up cost, not part of the answer's timings
+    answer = pipeline.answer(query)
+    if as_json:
+        _print_json(answer.model_dump(mode="json"))
+    else:
+        _render_answer(answer)
+
+
+@app.command()
+@_friendly_errors
+def sources(as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False) -> None:
+    """List the indexed publications with their chunk counts."""
+    from bot.index import Index
+
+    found = Index(get_settings()).sources()
+    if as_json:
+        _print_json(list(found.values()))
+        return
+    table = Table("id", "title", "publisher", "year", "type", "region", "chunks")
+    for s in found.values():
+        table.add_row(s["source_id"], s["title"], s["publisher"], str(s["year"]), s["type"], s["region"], str(s["chunks"]))
+    out.print(table)
+    out.print(f"{len(found)} publications, {sum(s['chunks'] for s in found.values())} chunks.")
+
+
+@app.command()
+@_friendly_errors
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to bind (default BOT_HOST).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to bind (default BOT_PORT).")] = None,
+) -> None:
+    """Serve the HTTP API (POST /v1/chat, GET /healthz)."""
+    import uvicorn
+
+    from bot.api.app import create_app
+
+    settings = get_settings()
+    uvicorn.run(
+        create_app(settings), host=host or settings.host, port=port or settings.port, log_level=settings.log_level
+    )
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,74 @@
+"""All configuration, read once from `BOT_*` environment variables (and `.env`).
+
+Every field here is documented in the README's settings table; a test keeps the two in step.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+from urllib.parse import urlparse
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Nothing may wait on a model hub or phone home: set before any library reads them.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="BOT_", env_file=".env", env_ignore_empty=True, extra="ignore"
+    )
+
+    data_dir: Path = Field(Path(".data"), description="Where the embedded index and BM25 files live.")
+    knowledge_dir: Path = Field(Path("knowledge"), description="The library ingested by default.")
+    chroma_url: str = Field(
+        "", description="Empty: embedded Chroma under the data dir. `http://host:port`: a Chroma server."
+    )
+    collection_prefix: str = Field("guidance", description="Prefix of the Chroma collection names.")
+    region: str = Field("", description="Default jurisdiction when a question names none (e.g. UK, US, CA).")
+    top_k: int = Field(5, ge=1, le=20, description="Evidence passages given to the answerer.")
+    candidates: int = Field(30, ge=5, le=200, description="Dense and BM25 candidates each, before fusion.")
+    rrf_k: int = Field(60, ge=1, description="Reciprocal-rank-fusion constant.")
+    chunk_size: int = Field(900, ge=200, le=4000, description="Target chunk length in characters.")
+    chunk_overlap: int = Field(120, ge=0, le=1000, description="Characters shared by neighbouring chunks.")
+    max_answer_sentences: int = Field(5, ge=1, le=12, description="Sentences in an extractive answer.")
+    min_relevance: float = Field(
+        0.42,
+        ge=0.0,
+        le=1.0,
+        description="Cosine similarity the best evidence sentence must reach, else the answer is 'not covered'.",
+    )
+    min_sentence_relevance: float = Field(
+        0.30, ge=0.0, le=1.0, description="Cosine similarity a sentence needs to join an extractive answer."
+    )
+    host: str = Field("127.0.0.1", description="Address `bot serve` binds.")
+    port: int = Field(8000, ge=1, le=65535, description="Port `bot serve` binds.")
+    log_level: Literal["debug", "info", "warning", "error"] = Field("info", description="Server log level.")
+
+    @field_validator("chroma_url")
+    @classmethod
+    def _chroma_url_is_http(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        if value:
+            parsed = urlparse(value)
+            if parsed.scheme not in ("http", "https") or not parsed.hostname:
+                raise ValueError(f"BOT_CHROMA_URL must look like http://host:port, got {value!r}")
+        return value
+
+    @model_validator(mode="after")
+    def _overlap_below_size(self) -> "Settings":
+        if self.chunk_overlap >= self.chunk_size:
+            raise ValueError("BOT_CHUNK_OVERLAP must be smaller than BOT_CHUNK_SIZE")
+        return self
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,187 @@
+"""Hybrid retrieval: dense and BM25 candidates fused by reciprocal rank, filtered, de-duplicated.
+
+`Retriever` is what the pipeline uses; `GuidanceRetriever` exposes the same search as a LangChain
+`BaseRetriever` for anything built on LangChain.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from langchain_core.callbacks import CallbackManagerForRetrieverRun
+from langchain_core.documents import Document
+from langchain_core.retrievers import BaseRetriever
+from pydantic import ConfigDict
+
+from bot.index import Index
+from bot.models import Evidence, Filters, Turn, applicable_regions
+from bot.text import tokens
+
+NEAR_DUPLICATE_JACCARD = 0.8
+_FOLLOW_UP_START = re.compile(r"^(and|also|but|so|what about|how about|what if|then|same)\b", re.IGNORECASE)
+_ANAPHORA = re.compile(r"\b(it|this|that|these|those|they|them|their|she|he|her|him|his|one)\b", re.IGNORECASE)
+
+
+@dataclass
+class Retrieval:
+    query: str
+    query_vector: np.ndarray
+    evidence: list[Evidence]
+
+
+def standalone_query(question: str, history: list[Turn]) -> str:
+    """The question made searchable on its own: a follow-up borrows the previous user turn."""
+    previous = [turn.content for turn in history if turn.role == "user"]
+    if not previous:
+        return question
+    follow_up = (
+        _FOLLOW_UP_START.search(question.strip())
+        or _ANAPHORA.search(question)
+        or len(tokens(question)) < 4
+    )
+    return f"{previous[-1]}\n{question}" if follow_up else question
+
+
+def _conditions(filters: Filters | None, region: str | None) -> list[tuple[str, list[Any]]]:
+    """(metadata key, allowed values) pairs that every retrieved chunk must meet."""
+    conditions: list[tuple[str, list[Any]]] = []
+    regions: set[str] | None = set(applicable_regions(region)) if region else None
+    if filters and filters.region:
+        chosen = set(filters.region)
+        regions = chosen if regions is None else regions & chosen
+    if regions is not None:
+        conditions.append(("region", sorted(regions)))
+    if filters and filters.type:
+        conditions.append(("type", list(filters.type)))
+    if filters and filters.clinical is not None:
+        conditions.append(("clinical", [filters.clinical]))
+    return conditions
+
+
+def _chroma_where(conditions: list[tuple[str, list[Any]]]) -> dict[str, Any] | None:
+    clauses = [{key: {"$in": values}} for key, values in conditions]
+    if not clauses:
+        return None
+    return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+
+def _jaccard(a: set[str], b: set[str]) -> float:
+    return len(a & b) / len(a | b) if a and b else 0.0
+
+
+class Retriever:
+    def __init__(self, index: Index) -> None:
+        self.index = index
+        self.settings = index.settings
+
+    def retrieve(
+        self,
+        query: str,
+        k: int | None = None,
+        filters: Filters | None = None,
+        region: str | None = None,
+    ) -> Retrieval:
+        k = k or self.settings.top_k
+        n = max(self.settings.candidates, k)
+        vector = self.index.embedder.encode([query])[0]
+        conditions = _conditions(filters, region)
+        where = _chroma_where(conditions)
+        dense = self.index.store.dense_search(vector, n, where)
+        by_sentence = self.index.store.dense_sentence_search(vector, n * 3, where)
+
+        metadata = self.index.metadata
+
+        def allowed(chunk_id: str) -> bool:
+            meta = metadata.get(chunk_id, {})
+            return all(meta.get(key) in values for key, values in conditions)
+
+        lexical = self.index.bm25.search(query, n, allowed if conditions else None)
+
+        fused: dict[str, float] = {}
+        for ranking in ([c.id for c in dense], [cid for cid, _ in by_sentence], [cid for cid, _ in lexical]):
+            for rank, chunk_id in enumerate(ranking):
+                fused[chunk_id] = fused.get(chunk_id, 0.0) + 1.0 / (self.settings.rrf_k + rank + 1)
+        order = sorted(fused, key=lambda cid: (-fused[cid], cid))
+
+        texts = {c.id: c for c in dense}
+        missing = [cid for cid in order if cid not in texts]
+        texts.update({c.id: c for c in self.index.store.get_chunks(missing)})
+
+        kept: list[str] = []
+        kept_tokens: list[set[str]] = []
+        for chunk_id in order:
+            if chunk_id not in texts:
+                continue  # removed since the BM25 side was built
+            words = set(tokens(texts[chunk_id].text))
+            if any(_jaccard(words, other) >= NEAR_DUPLICATE_JACCARD for other in kept_tokens):
+                continue
+            kept.append(chunk_id)
+            kept_tokens.append(words)
+            if len(kept) == k:
+                break
+        evidence = [self._evidence(n, texts[cid].text, texts[cid].metadata, cid, fused[cid]) for n, cid in enumerate(kept, 1)]
+        return Retrieval(query=query, query_vector=vector, evidence=evidence)
+
+    @staticmethod
+    def _evidence(n: int, text: str, meta: dict[str, Any], chunk_id: str, score: float) -> Evidence:
+        page = meta.get("page")
+        locator = " | ".join(
+            part for part in (f"p. {page}" if page is not None else "", meta.get("heading_path", "")) if part
+        )
+        return Evidence(
+            n=n,
+            source_id=meta.get("source_id", ""),
+            chunk_id=chunk_id,
+            score=round(score, 6),
+            text=text,
+            title=meta.get("title", ""),
+            publisher=meta.get("publisher", ""),
+            year=meta.get("year"),
+            url=meta.get("url", ""),
+            region=meta.get("region", ""),
+            type=meta.get("type", ""),
+            clinical=bool(meta.get("clinical", True)),
+            locator=locator,
+            page=page,
+        )
+
+
+class GuidanceRetriever(BaseRetriever):
+    """The hybrid search as a LangChain retriever.
+
+    Example:
+        retriever = GuidanceRetriever(retriever=Retriever(index), k=3, region="UK")
+        docs = retriever.invoke("how do I refer an adult to the NRM?")
+        docs[0].metadata["source_id"], docs[0].metadata["locator"]
+    """
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    retriever: Retriever
+    k: int = 5
+    region: str | None = None
+    filters: Filters | None = None
+
+    def _get_relevant_documents(
+        self, query: str, *, run_manager: CallbackManagerForRetrieverRun, **kwargs: Any
+    ) -> list[Document]:
+        result = self.retriever.retrieve(
+            query,
+            k=kwargs.get("k", self.k),
+            filters=kwargs.get("filters", self.filters),
+            region=kwargs.get("region", self.region),
+        )
+        return [
+            Document(
+                id=e.chunk_id,
+                page_content=e.text,
+                metadata=e.model_dump(exclude={"text"}),
+            )
+            for e in result.evidence
+        ]
+
+
+__all__ = ["GuidanceRetriever", "Retrieval", "Retriever", "standalone_query"]
