@@ -103,7 +103,10 @@ def _render_answer(answer: Answer) -> None:
         out.print("\nSources:", style="bold")
         for c in answer.citations:
             where = f", {c.locator}" if c.locator else ""
-            out.print(f"[{c.n}] {c.title}. {c.publisher}, {c.year}{where}. {c.url}", markup=False, highlight=False)
+            out.print(
+                f"[{c.n}] {c.title}. {c.publisher}, {c.year}{where}. {c.url}",
+                markup=False, highlight=False, soft_wrap=True,  # URLs stay whole, so they stay clickable
+            )
     t = answer.timings
     err.print(f"retrieve {t.retrieve_ms:.0f} ms, answer {t.answer_ms:.0f} ms, total {t.total_ms:.0f} ms", style="dim")
 

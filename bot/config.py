@@ -40,10 +40,10 @@ class Settings(BaseSettings):
     chunk_overlap: int = Field(120, ge=0, le=1000, description="Characters shared by neighbouring chunks.")
     max_answer_sentences: int = Field(5, ge=1, le=12, description="Sentences in an extractive answer.")
     min_relevance: float = Field(
-        0.42,
+        0.33,
         ge=0.0,
         le=1.0,
-        description="Cosine similarity the best evidence sentence must reach, else the answer is 'not covered'.",
+        description="Relevance (cosine plus word-overlap bonus) the best evidence sentence must reach, else 'not covered'.",
     )
     min_sentence_relevance: float = Field(
         0.30, ge=0.0, le=1.0, description="Cosine similarity a sentence needs to join an extractive answer."

@@ -205,3 +205,4 @@ class Answer(BaseModel):
     timings: Timings = Field(default_factory=Timings)
     region: str | None = None
     answerer: str = "extractive"
+    confidence: float = Field(0.0, description="Cosine similarity of the best evidence sentence to the question.")

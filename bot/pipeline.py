@@ -62,6 +62,7 @@ class Pipeline:
             timings=Timings(retrieve_ms=retrieve_ms, answer_ms=answer_ms, total_ms=_ms(started)),
             region=region,
             answerer=self.answerer.name,
+            confidence=round(drafted.best_similarity, 4),
         )
 
 

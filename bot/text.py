@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from bm25s.stopwords import STOPWORDS_EN
+from bm25s.stopwords import STOPWORDS_EN_PLUS
 
 _ABBREVIATIONS = {
     "e.g", "i.e", "etc", "vs", "dr", "mr", "mrs", "ms", "prof", "no", "nos", "vol", "art", "arts",
@@ -18,7 +18,7 @@ _ABBREVIATIONS = {
 _BULLET = re.compile(r"^\s*(?:[-*+\u2022]|\d{1,2}[.)])\s+")
 _BOUNDARY = re.compile(r"(?<=[.!?])[\"'\u201d\u2019)\]]*\s+(?=[\"'\u201c\u2018(\[]*[A-Z0-9])")
 _WORD = re.compile(r"[a-z0-9]+(?:['\u2019][a-z]+)?")
-_STOPWORDS = frozenset(STOPWORDS_EN)
+_STOPWORDS = frozenset(STOPWORDS_EN_PLUS)
 
 
 def _ends_with_abbreviation(fragment: str) -> bool:

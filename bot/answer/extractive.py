@@ -102,24 +102,23 @@ class ExtractiveAnswerer:
 
     def draft(self, question: str, query_vector: np.ndarray, evidence: list[Evidence]) -> Drafted:
         candidates = self._candidates(question, query_vector, evidence)
-        best = max((c.similarity for c in candidates), default=0.0)
+        best = max((c.score for c in candidates), default=0.0)
         chosen = self._select(candidates) if best >= self.settings.min_relevance else []
         if not chosen:
             return Drafted(NOT_COVERED_TEXT, [], evidence, not_covered=True, best_similarity=best)
 
-        chosen.sort(key=lambda c: (c.evidence.n, c.sentence.position))
+        # Passages in order of their best sentence; a passage's sentences in reading order.
+        best_in: dict[str, float] = {}
+        for c in chosen:
+            best_in[c.evidence.chunk_id] = max(best_in.get(c.evidence.chunk_id, c.score), c.score)
+        chosen.sort(key=lambda c: (-best_in[c.evidence.chunk_id], c.evidence.n, c.sentence.position))
         used_order = list(dict.fromkeys(c.evidence.chunk_id for c in chosen))
         numbered, number_of = renumber(evidence, used_order)
 
-        paragraphs: list[list[str]] = []
-        previous = None
-        for c in chosen:
-            marked = cite(c.sentence.text, number_of[c.evidence.chunk_id])
-            if c.evidence.chunk_id == previous:
-                paragraphs[-1].append(marked)
-            else:
-                paragraphs.append([marked])
-            previous = c.evidence.chunk_id
+        paragraphs = [
+            " ".join(cite(c.sentence.text, number_of[chunk_id]) for c in chosen if c.evidence.chunk_id == chunk_id)
+            for chunk_id in used_order
+        ]
 
         best_quote: dict[str, Candidate] = {}
         for c in chosen:
@@ -139,5 +138,5 @@ class ExtractiveAnswerer:
             )
             for chunk_id, n in ((cid, number_of[cid]) for cid in used_order)
         ]
-        text = "\n\n".join(" ".join(p) for p in paragraphs)
+        text = "\n\n".join(paragraphs)
         return Drafted(text, citations, numbered, not_covered=False, best_similarity=best)

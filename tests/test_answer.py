@@ -1,0 +1,151 @@
+"""Extractive answers over the shipped library: cited, verbatim, and honest about gaps."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from bot.answer.extractive import NOT_COVERED_TEXT, cite
+from bot.models import Answer, Filters, Question, Turn
+from bot.pipeline import Pipeline
+from bot.retrieve import standalone_query
+
+MARKER = re.compile(r" \[(\d+)\]")
+
+IN_SCOPE = [
+    ("What is the phone number for the UK modern slavery helpline?", "UK"),
+    ("Which ICD-10-CM code is used for suspected adult forced labour exploitation?", "US"),
+    ("What are the signs that someone is in forced labour?", None),
+    ("Can I promise the patient she will be safe if she tells me?", "UK"),
+    ("Does an adult have to agree before I refer them to the National Referral Mechanism?", "UK"),
+]
+
+
+CITED = re.compile(r"(?P<body>.+?)(?P<marks>(?: \[\d+\])+)(?P<end>[.!?;:\"')\u201d\u2019]*)(?:\s+|$)", re.DOTALL)
+
+
+def answer_sentences(answer: Answer) -> list[tuple[str, list[int]]]:
+    """Each sentence of the text (markers removed) with the citation numbers it carries.
+
+    Text left over between cited sentences comes back with no numbers, so it fails the test.
+    """
+    found: list[tuple[str, list[int]]] = []
+    for paragraph in answer.text.split("\n\n"):
+        position = 0
+        for match in CITED.finditer(paragraph):
+            if match.start() != position:
+                found.append((paragraph[position : match.start()].strip(), []))
+            numbers = [int(n) for n in MARKER.findall(match.group("marks"))]
+            found.append(((match.group("body") + match.group("end")).strip(), numbers))
+            position = match.end()
+        if paragraph[position:].strip():
+            found.append((paragraph[position:].strip(), []))
+    return found
+
+
+@pytest.mark.parametrize(("question", "region"), IN_SCOPE)
+def test_every_sentence_carries_a_valid_citation_whose_quote_is_in_its_evidence(
+    library_pipeline: Pipeline, question: str, region: str | None
+) -> None:
+    answer = library_pipeline.answer(Question(question=question, region=region))
+
+    assert not answer.flags.not_covered, answer.text
+    evidence = {e.n: e for e in answer.evidence}
+    citations = {c.n: c for c in answer.citations}
+    sentences = answer_sentences(answer)
+    assert sentences
+    for sentence, numbers in sentences:
+        assert numbers, f"uncited sentence: {sentence!r}"
+        for n in numbers:
+            assert n in evidence and n in citations, f"[{n}] is not in the evidence"
+            assert sentence in evidence[n].text, f"{sentence!r} is not verbatim in evidence [{n}]"
+    for n, citation in citations.items():
+        assert citation.quote in evidence[n].text
+        assert citation.source_id == evidence[n].source_id
+        assert citation.url.startswith("https://")
+    used = [n for _, numbers in sentences for n in numbers]
+    assert list(dict.fromkeys(used)) == list(range(1, len(citations) + 1)), "numbered by first use"
+    assert answer.timings.total_ms >= answer.timings.retrieve_ms > 0
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "How do I splint a broken ankle?",
+        "What is the capital of France?",
+        "Give me a recipe for banana bread.",
+        "Which shares should I buy this year?",
+    ],
+)
+def test_unrelated_questions_are_not_covered_and_invent_nothing(library_pipeline: Pipeline, question: str) -> None:
+    answer = library_pipeline.answer(Question(question=question))
+    assert answer.flags.not_covered
+    assert answer.text == NOT_COVERED_TEXT
+    assert answer.citations == []
+
+
+@pytest.mark.parametrize(
+    ("question", "region", "expected"),
+    [
+        ("Is there a number I can text about trafficking in America?", "US", "us-national-human-trafficking-hotline"),
+        ("Who runs the Canadian trafficking helpline and is it open around the clock?", "CA", "canadian-human-trafficking-hotline"),
+        ("His boss is holding on to his ID papers. Is that a sign of forced labour?", None, "ilo-indicators-forced-labour"),
+        ("If a 15 year old agreed to go with them, can it still count as trafficking?", None, "un-palermo-protocol"),
+        ("What share of NHS maternity staff had met a trafficked patient?", "UK", "protect-nhs-staff-trafficking-2015"),
+        ("How should I get the patient alone when her partner will not step out of the exam room?", "US", "pearr-tool"),
+        ("What does the 7th character A, D or S mean on the T74 and T76 codes?", "US", "icd10cm-human-trafficking-codes"),
+        ("Someone says they are an adult but I think they are younger; what does the NHS guidance say?", "UK-England", "dhsc-health-staff-modern-slavery"),
+    ],
+)
+def test_paraphrased_questions_retrieve_the_right_publication(
+    library_pipeline: Pipeline, question: str, region: str | None, expected: str
+) -> None:
+    answer = library_pipeline.answer(Question(question=question, region=region))
+    top = [e.source_id for e in answer.evidence[:5]]
+    assert expected in top, top
+    assert expected in {c.source_id for c in answer.citations}
+
+
+def test_region_filter_keeps_other_jurisdictions_out(library_pipeline: Pipeline) -> None:
+    answer = library_pipeline.answer(Question(question="Which hotline number should the patient call?", region="CA"))
+    assert {e.region for e in answer.evidence} <= {"CA", "CA-ON", "international"}
+    assert "canadian-human-trafficking-hotline" in {c.source_id for c in answer.citations}
+
+
+def test_type_filter(library_pipeline: Pipeline) -> None:
+    answer = library_pipeline.answer(
+        Question(question="trafficking hotline number", filters=Filters(type=["hotline"]))
+    )
+    assert answer.evidence and {e.type for e in answer.evidence} == {"hotline"}
+
+
+def test_evidence_has_no_near_duplicates(library_pipeline: Pipeline) -> None:
+    answer = library_pipeline.answer(Question(question="What are the eleven ILO indicators of forced labour?"))
+    texts = [e.text for e in answer.evidence]
+    assert len(set(texts)) == len(texts)
+
+
+def test_a_follow_up_borrows_the_previous_question() -> None:
+    history = [Turn(role="user", content="What is the US trafficking hotline number?"), Turn(role="assistant", content="...")]
+    assert standalone_query("Can they text it instead?", history).startswith("What is the US trafficking hotline")
+    assert standalone_query("What are the ILO indicators of forced labour?", history) == (
+        "What are the ILO indicators of forced labour?"
+    )
+    assert standalone_query("Can they text it?", []) == "Can they text it?"
+
+
+def test_follow_up_question_is_answered_in_context(library_pipeline: Pipeline) -> None:
+    history = [
+        Turn(role="user", content="What is the US National Human Trafficking Hotline number?"),
+        Turn(role="assistant", content="Call 1-888-373-7888."),
+    ]
+    answer = library_pipeline.answer(Question(question="Can patients text it instead?", region="US", history=history))
+    assert "us-national-human-trafficking-hotline" in {c.source_id for c in answer.citations}
+    assert "233733" in answer.text
+
+
+def test_cite_places_the_marker_before_closing_punctuation() -> None:
+    assert cite("Call 999.", 2) == "Call 999 [2]."
+    assert cite('It says "ask".', 1) == 'It says "ask [1]".'
+    assert cite("No punctuation", 3) == "No punctuation [3]"
