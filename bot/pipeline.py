@@ -5,7 +5,6 @@ Channels (CLI, HTTP API, widget, Slack, Teams, eval) only translate to and from 
 
 from __future__ import annotations
 
-import threading
 import time
 from functools import lru_cache
 
@@ -27,16 +26,13 @@ class Pipeline:
         self.index = index if index is not None else Index(self.settings)
         self.retriever = Retriever(self.index)
         self.answerer = ExtractiveAnswerer(self.settings, self.index.store)
-        self._lock = threading.Lock()
 
     def warm_up(self) -> None:
         """Pay the model-loading cost now rather than on the first question."""
         self.index.embedder.warm_up()
 
     def ensure_ready(self) -> None:
-        if not self.index.metadata:
-            with self._lock:
-                self.index.refresh()
+        self.index.refresh_if_changed()
         if not self.index.metadata:
             raise IndexNotReady(
                 "The index is empty: build it with `bot ingest` (or `make run`), "

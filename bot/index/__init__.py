@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from bot.config import Settings
@@ -28,14 +29,24 @@ class Index:
         self.embedder = embedder if embedder is not None else MiniLMEmbeddings()
         self.metadata: dict[str, dict[str, Any]] = {}
         self.bm25 = BM25Index([], None)
+        self.generation = ""
+        self._lock = threading.Lock()
         self.refresh()
 
     @property
     def _bm25_dir(self) -> Any:
         return self.settings.data_dir / "bm25" / self.store.name
 
+    def refresh_if_changed(self) -> None:
+        """Catch up with an ingest made by another process (a CLI run, another API worker)."""
+        if self.store.generation() != self.generation:
+            with self._lock:
+                if self.store.generation() != self.generation:
+                    self.refresh()
+
     def refresh(self) -> None:
         """Re-read chunk metadata from Chroma and bring the BM25 side up to date with it."""
+        self.generation = self.store.generation()
         stored = self.store.all_chunks()
         self.metadata = {chunk.id: chunk.metadata for chunk in stored}
         wanted = fingerprint(list(self.metadata))

@@ -7,6 +7,7 @@ change of either never mixes vectors. We embed; Chroma only stores and searches.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -71,6 +72,13 @@ def _batches(items: Sequence[Any]) -> Iterable[slice]:
         yield slice(start, start + _BATCH)
 
 
+def _upsert(
+    collection: Any, ids: list[str], texts: list[str], embeddings: np.ndarray, metadatas: list[dict[str, Any]]
+) -> None:
+    for part in _batches(ids):
+        collection.upsert(ids=ids[part], documents=texts[part], embeddings=embeddings[part], metadatas=metadatas[part])
+
+
 class ChunkStore:
     def __init__(self, settings: Settings, client: Any | None = None) -> None:
         self.client = client if client is not None else make_client(settings)
@@ -78,6 +86,14 @@ class ChunkStore:
         options = {"configuration": {"hnsw": {"space": "cosine"}}, "embedding_function": None}
         self.chunks = self.client.get_or_create_collection(f"{self.name}-chunks", **options)
         self.sentences = self.client.get_or_create_collection(f"{self.name}-sentences", **options)
+
+    def generation(self) -> str:
+        """A marker that every ingest which changes the index renews; other processes watch it."""
+        metadata = self.client.get_collection(self.chunks.name).metadata or {}
+        return str(metadata.get("generation", ""))
+
+    def renew_generation(self) -> None:
+        self.chunks.modify(metadata={"generation": uuid.uuid4().hex})
 
     def heartbeat(self) -> None:
         self.client.heartbeat()
@@ -111,18 +127,12 @@ class ChunkStore:
     def add_chunks(
         self, ids: list[str], texts: list[str], embeddings: np.ndarray, metadatas: list[dict[str, Any]]
     ) -> None:
-        for part in _batches(ids):
-            self.chunks.upsert(
-                ids=ids[part], documents=texts[part], embeddings=embeddings[part], metadatas=metadatas[part]
-            )
+        _upsert(self.chunks, ids, texts, embeddings, metadatas)
 
     def add_sentences(
         self, ids: list[str], texts: list[str], embeddings: np.ndarray, metadatas: list[dict[str, Any]]
     ) -> None:
-        for part in _batches(ids):
-            self.sentences.upsert(
-                ids=ids[part], documents=texts[part], embeddings=embeddings[part], metadatas=metadatas[part]
-            )
+        _upsert(self.sentences, ids, texts, embeddings, metadatas)
 
     def update_metadata(self, ids: list[str], metadatas: list[dict[str, Any]]) -> None:
         """New metadata for existing chunks; their sentences take the new filter fields too."""

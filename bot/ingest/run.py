@@ -179,6 +179,8 @@ class Ingestor:
         self._embed_and_add(added)
         self.index.store.update_metadata([cid for cid, _ in updated], [meta for _, meta in updated])
         self.index.store.delete_chunks(removed)
+        if added or updated or removed:
+            self.index.store.renew_generation()
         self.index.refresh()
 
         report.sources = len(documents)
