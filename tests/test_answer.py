@@ -147,5 +147,6 @@ def test_follow_up_question_is_answered_in_context(library_pipeline: Pipeline) -
 
 def test_cite_places_the_marker_before_closing_punctuation() -> None:
     assert cite("Call 999.", 2) == "Call 999 [2]."
-    assert cite('It says "ask".', 1) == 'It says "ask [1]".'
+    assert cite('It says "ask".', 1) == 'It says "ask" [1].'
+    assert cite("The same number (see above).", 4) == "The same number (see above) [4]."
     assert cite("No punctuation", 3) == "No punctuation [3]"

@@ -116,3 +116,9 @@ def test_default_region_comes_from_settings(library_dir: Path) -> None:
     answer = pipeline.answer(Question(question="Which trafficking hotline can the patient call?"))
     assert answer.region == "CA"
     assert {e.region for e in answer.evidence} <= {"CA", "CA-ON", "international"}
+
+
+def test_cli_ask_before_any_ingest_says_how_to_build_the_index(tmp_path: Path) -> None:
+    shown = run_bot("ask", "What is the UK helpline?", env=bot_env(tmp_path / "never-built"))
+    assert shown.returncode == 2
+    assert "The index is empty" in shown.stderr and "bot ingest" in shown.stderr

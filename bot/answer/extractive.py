@@ -45,10 +45,10 @@ class Drafted:
 
 
 def cite(sentence: str, n: int) -> str:
-    """The sentence with its marker placed before its closing punctuation: 'Call 999 [2].'"""
+    """The sentence with its marker before its final punctuation: 'Call 999 [2].', '(as agreed) [1].'"""
     body = sentence.rstrip()
     end = ""
-    while body and body[-1] in _END_PUNCTUATION + "\"')\u201d\u2019":
+    while body and body[-1] in _END_PUNCTUATION:
         end = body[-1] + end
         body = body[:-1]
     return f"{body.rstrip()} [{n}]{end}"
