@@ -147,9 +147,10 @@ def sources(as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.
     if as_json:
         _print_json(list(found.values()))
         return
-    table = Table("id", "title", "publisher", "year", "type", "region", "chunks")
+    table = Table("title", "publisher", "year", "type", "region", "chunks", "id")
+    table.columns[-1].no_wrap = True
     for s in found.values():
-        table.add_row(s["source_id"], s["title"], s["publisher"], str(s["year"]), s["type"], s["region"], str(s["chunks"]))
+        table.add_row(s["title"], s["publisher"], str(s["year"]), s["type"], s["region"], str(s["chunks"]), s["source_id"])
     out.print(table)
     out.print(f"{len(found)} publications, {sum(s['chunks'] for s in found.values())} chunks.")
 

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from pydantic import BaseModel, Field
 
 from bot.errors import IngestError
@@ -24,6 +25,7 @@ from bot.models import Chunk, Source
 from bot.text import split_sentences
 
 Progress = Callable[[str, int, int], None]
+_EMBED_BATCH = 128
 
 
 class Rejected(BaseModel):
@@ -133,11 +135,14 @@ class Ingestor:
             for chunk, meta in new
             for i, sentence in enumerate(split_sentences(chunk.text))
         ]
-        self.progress("embedding", 0, len(chunk_texts) + len(sentence_rows))
-        chunk_vectors = embedder.encode(chunk_texts)
-        self.progress("embedding", len(chunk_texts), len(chunk_texts) + len(sentence_rows))
-        sentence_vectors = embedder.encode([text for _, text, _ in sentence_rows])
-        self.progress("embedding", len(chunk_texts) + len(sentence_rows), len(chunk_texts) + len(sentence_rows))
+        texts = chunk_texts + [text for _, text, _ in sentence_rows]
+        vectors = []
+        for start in range(0, len(texts), _EMBED_BATCH):
+            self.progress("embedding", start, len(texts))
+            vectors.append(embedder.encode(texts[start : start + _EMBED_BATCH]))
+        self.progress("embedding", len(texts), len(texts))
+        all_vectors = np.concatenate(vectors)
+        chunk_vectors, sentence_vectors = all_vectors[: len(chunk_texts)], all_vectors[len(chunk_texts) :]
         # Sentences first: a chunk is only searchable once everything it needs is stored.
         self.index.store.add_sentences(
             [r[0] for r in sentence_rows], [r[1] for r in sentence_rows], sentence_vectors, [r[2] for r in sentence_rows]
