@@ -57,6 +57,13 @@ def _print_json(data: Any) -> None:
 def ingest(
     paths: Annotated[list[Path] | None, typer.Argument(help="Files or folders (default: BOT_KNOWLEDGE_DIR).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    wordpress: Annotated[
+        str | None, typer.Option(help="Read a WordPress site's posts through its REST API instead of files.")
+    ] = None,
+    wp_pages: Annotated[bool, typer.Option("--wp-pages", help="With --wordpress: pages as well as posts.")] = False,
+    wp_clinical: Annotated[
+        bool, typer.Option("--wp-clinical", help="With --wordpress: mark the site's items as clinical guidance.")
+    ] = False,
 ) -> None:
     """Load library files into the index: incremental, idempotent, and nothing lost on a bad file.
 
@@ -64,11 +71,15 @@ def ingest(
     Example usage:
         bot ingest                      # the default library, knowledge/
         bot ingest reports/ extra.pdf   # PDF, HTML and text need a <file>.meta.yaml beside them
+        bot ingest --wordpress https://respect.international --wp-pages
     """
     from bot.index import Index
     from bot.ingest.run import ingest as run_ingest
+    from bot.ingest.wordpress import ingest_wordpress
 
     settings = get_settings()
+    if wordpress and paths:
+        raise BotError("give either PATHs or --wordpress, not both (run `bot ingest` twice)")
     targets = paths or [settings.knowledge_dir]
     index = Index(settings)
     with Progress(
@@ -82,7 +93,10 @@ def ingest(
                 tasks[step] = progress.add_task(step, total=total)
             progress.update(tasks[step], completed=done, total=total)
 
-        report = run_ingest(targets, index, report_progress)
+        if wordpress:
+            report = ingest_wordpress(wordpress, index, wp_pages, wp_clinical, report_progress)
+        else:
+            report = run_ingest(targets, index, report_progress)
 
     if as_json:
         _print_json(report.model_dump())
@@ -92,7 +106,9 @@ def ingest(
             f"{report.removed} removed, {report.unchanged} unchanged."
         )
         for rejected in report.rejected:
-            err.print(f"[red]rejected[/red] {rejected.path}: {rejected.reason}")
+            err.print(f"[red]rejected[/red] {rejected.path}: {rejected.reason}", markup=False)
+        for warning in report.warnings:
+            err.print(f"warning {warning.path}: {warning.reason}", markup=False)
     if not report.ok:
         raise typer.Exit(1)
 

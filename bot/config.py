@@ -48,6 +48,7 @@ class Settings(BaseSettings):
     min_sentence_relevance: float = Field(
         0.30, ge=0.0, le=1.0, description="Cosine similarity a sentence needs to join an extractive answer."
     )
+    wordpress_timeout_s: float = Field(30.0, gt=0, le=600, description="Timeout of each WordPress REST or PDF request.")
     host: str = Field("127.0.0.1", description="Address `bot serve` binds.")
     port: int = Field(8000, ge=1, le=65535, description="Port `bot serve` binds.")
     log_level: Literal["debug", "info", "warning", "error"] = Field("info", description="Server log level.")

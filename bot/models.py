@@ -25,7 +25,6 @@ REGIONS: tuple[str, ...] = (
     "US",
     "CA",
     "CA-ON",
-    "AU",
 )
 
 # Each region's parent: a question about a child region is answered from its ancestors' sources
@@ -41,7 +40,6 @@ REGION_PARENT: dict[str, str] = {
     "US": "international",
     "CA": "international",
     "CA-ON": "CA",
-    "AU": "international",
 }
 
 

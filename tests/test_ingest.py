@@ -136,7 +136,7 @@ def test_cli_json_report_and_exit_status(library: Path, tmp_path: Path) -> None:
     good = run_bot("ingest", str(library), "--json", env=env)
     assert good.returncode == 0, good.stderr
     report = json.loads(good.stdout)
-    assert set(report) == {"sources", "chunks", "added", "updated", "removed", "unchanged", "rejected"}
+    assert set(report) == {"sources", "chunks", "added", "updated", "removed", "unchanged", "rejected", "warnings"}
     assert report["sources"] == 2 and report["added"] == report["chunks"]
 
     (library / "broken.md").write_text("---\nid: broken\ntitle: [unclosed\n---\ntext\n", encoding="utf-8")

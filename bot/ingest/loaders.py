@@ -6,7 +6,7 @@ front matter) carry it in a sidecar file named `<file name>.meta.yaml` beside th
 
 from __future__ import annotations
 
-import hashlib
+import io
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,11 +33,13 @@ class Section:
 
 @dataclass
 class LoadedDocument:
-    path: Path
+    """A source ready to chunk. `location` is its file path or URL; `extra` is stored with its chunks."""
+
+    location: str
     source: Source
     sections: list[Section]
     markdown: bool = False
-    file_hash: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def _parse_yaml(text: str, where: str) -> dict[str, Any]:
@@ -95,27 +97,27 @@ def _load_markdown_or_text(path: Path, markdown: bool) -> tuple[dict[str, Any], 
     return meta, [Section(text=body)]
 
 
-def _load_pdf(path: Path) -> tuple[dict[str, Any], list[Section]]:
+def pdf_sections(data: bytes) -> list[Section]:
+    """One section per page that has text, numbered from 1; IngestError if none can be read."""
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
-    meta = _sidecar_metadata(path)
     try:
-        reader = PdfReader(path)
+        reader = PdfReader(io.BytesIO(data))
         pages = [page.extract_text() or "" for page in reader.pages]
     except (PdfReadError, ValueError, OSError, KeyError, TypeError) as exc:
         raise IngestError(f"unreadable PDF: {exc}") from exc
     sections = [Section(text=text, page=number) for number, text in enumerate(pages, 1) if text.strip()]
     if not sections:
         raise IngestError("unreadable PDF: no extractable text (a scanned PDF needs OCR first)")
-    return meta, sections
+    return sections
 
 
-def _load_html(path: Path) -> tuple[dict[str, Any], list[Section]]:
+def html_sections(html: str) -> list[Section]:
+    """Text blocks of an HTML page grouped under their heading path; page furniture dropped."""
     from bs4 import BeautifulSoup
 
-    meta = _sidecar_metadata(path)
-    soup = BeautifulSoup(_read_text(path), "html.parser")
+    soup = BeautifulSoup(html, "html.parser")
     for tag in soup(["script", "style", "nav", "header", "footer", "noscript", "form"]):
         tag.decompose()
     root = soup.body or soup
@@ -141,6 +143,16 @@ def _load_html(path: Path) -> tuple[dict[str, Any], list[Section]]:
         else:
             paragraphs.append(text)
     flush()
+    return sections
+
+
+def _load_pdf(path: Path, raw: bytes) -> tuple[dict[str, Any], list[Section]]:
+    return _sidecar_metadata(path), pdf_sections(raw)
+
+
+def _load_html(path: Path, raw: bytes) -> tuple[dict[str, Any], list[Section]]:
+    meta = _sidecar_metadata(path)
+    sections = html_sections(_read_text(path))
     if not sections:
         raise IngestError("no readable text in the HTML body")
     return meta, sections
@@ -156,18 +168,17 @@ def load_document(path: Path) -> LoadedDocument:
     except OSError as exc:
         raise IngestError(f"cannot read file: {exc.strerror}") from exc
     if suffix == ".pdf":
-        meta, sections = _load_pdf(path)
+        meta, sections = _load_pdf(path, raw)
     elif suffix in (".html", ".htm"):
-        meta, sections = _load_html(path)
+        meta, sections = _load_html(path, raw)
     else:
         meta, sections = _load_markdown_or_text(path, markdown=suffix in (".md", ".markdown"))
     source = source_from_metadata(meta, path.name)
     if not any(section.text.strip() for section in sections):
         raise IngestError("the file has metadata but no text")
     return LoadedDocument(
-        path=path,
+        location=str(path),
         source=source,
         sections=sections,
         markdown=suffix in (".md", ".markdown"),
-        file_hash=hashlib.sha256(raw).hexdigest(),
     )

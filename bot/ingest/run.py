@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -41,35 +42,70 @@ class IngestReport(BaseModel):
     removed: int = 0
     unchanged: int = 0
     rejected: list[Rejected] = Field(default_factory=list)
+    warnings: list[Rejected] = Field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         return not self.rejected
 
 
-def _files_under(paths: Iterable[Path], report: IngestReport) -> tuple[list[Path], list[Path]]:
-    """(files to read, folders scanned); a path that does not exist is rejected."""
+@dataclass
+class Collected:
+    """What one run read, and which indexed chunks it answers for.
+
+    `owns(metadata)` says whether an indexed chunk belongs to what this run scanned (so it goes
+    if its source was not read again); `unchanged` names sources known to be current without
+    reading them (kept as they are); `keep` names locations whose chunks stay whatever happens
+    (files that failed to load).
+    """
+
+    documents: list[LoadedDocument]
+    owns: Callable[[dict[str, Any]], bool]
+    unchanged: set[str] = field(default_factory=set)
+    keep: set[str] = field(default_factory=set)
+
+
+def _is_library_file(path: Path, folder: Path) -> bool:
+    relative = path.relative_to(folder).parts
+    return (
+        path.is_file()
+        and path.suffix.lower() in SUPPORTED_SUFFIXES
+        and path.stem.upper() != "README"  # a folder's own documentation, not a publication
+        and not any(part.startswith(".") for part in relative)
+    )
+
+
+def collect_files(paths: Iterable[Path], report: IngestReport, progress: Progress) -> Collected:
+    """Load the files and folders given; a path that does not exist or a bad file is rejected."""
     files: list[Path] = []
     folders: list[Path] = []
     for path in paths:
         path = path.resolve()
         if path.is_dir():
             folders.append(path)
-            files.extend(
-                p
-                for p in sorted(path.rglob("*"))
-                if p.is_file()
-                and p.suffix.lower() in SUPPORTED_SUFFIXES
-                and not any(part.startswith(".") for part in p.relative_to(path).parts)
-            )
+            files.extend(p for p in sorted(path.rglob("*")) if _is_library_file(p, path))
         elif path.is_file():
             files.append(path)
         else:
             report.rejected.append(Rejected(path=str(path), reason="no such file or folder"))
-    return list(dict.fromkeys(files)), folders
+    files = list(dict.fromkeys(files))
+    documents: list[LoadedDocument] = []
+    for done, path in enumerate(files, 1):
+        progress("reading", done, len(files))
+        try:
+            documents.append(load_document(path))
+        except IngestError as exc:
+            report.rejected.append(Rejected(path=str(path), reason=str(exc)))
+    scanned = {str(p) for p in files}
+
+    def owns(meta: dict[str, Any]) -> bool:
+        path = meta.get("path", "")
+        return path in scanned or (not meta.get("origin") and any(Path(path).is_relative_to(f) for f in folders))
+
+    return Collected(documents=documents, owns=owns, keep={r.path for r in report.rejected})
 
 
-def chunk_metadata(source: Source, chunk: Chunk, path: Path) -> dict[str, Any]:
+def chunk_metadata(source: Source, chunk: Chunk, document: LoadedDocument) -> dict[str, Any]:
     meta: dict[str, Any] = {
         "source_id": source.id,
         "title": source.title,
@@ -83,7 +119,8 @@ def chunk_metadata(source: Source, chunk: Chunk, path: Path) -> dict[str, Any]:
         "tags": ",".join(source.tags),
         "reviewed": source.reviewed.isoformat() if source.reviewed else "",
         "heading_path": " > ".join(chunk.heading_path),
-        "path": str(path),
+        "path": document.location,
+        **document.extra,
     }
     if chunk.page is not None:
         meta["page"] = chunk.page
@@ -98,28 +135,23 @@ class Ingestor:
         self.chunker = Chunker(settings.chunk_size, settings.chunk_overlap)
         self.progress = progress or (lambda step, done, total: None)
 
-    def _load_all(self, files: list[Path], report: IngestReport) -> list[LoadedDocument]:
+    @staticmethod
+    def _without_duplicate_ids(documents: list[LoadedDocument], report: IngestReport) -> list[LoadedDocument]:
         by_id: dict[str, list[LoadedDocument]] = {}
-        for done, path in enumerate(files, 1):
-            self.progress("reading", done, len(files))
-            try:
-                document = load_document(path)
-            except IngestError as exc:
-                report.rejected.append(Rejected(path=str(path), reason=str(exc)))
-                continue
+        for document in documents:
             by_id.setdefault(document.source.id, []).append(document)
-        documents: list[LoadedDocument] = []
+        kept: list[LoadedDocument] = []
         for source_id, group in by_id.items():
             if len(group) == 1:
-                documents.append(group[0])
+                kept.append(group[0])
                 continue
             # Neither file wins by accident of name order: both wait until the clash is fixed.
             for document in group:
-                others = ", ".join(str(d.path) for d in group if d is not document)
+                others = ", ".join(d.location for d in group if d is not document)
                 report.rejected.append(
-                    Rejected(path=str(document.path), reason=f"duplicate id {source_id!r}, also used by {others}")
+                    Rejected(path=document.location, reason=f"duplicate id {source_id!r}, also used by {others}")
                 )
-        return documents
+        return kept
 
     def _embed_and_add(self, new: list[tuple[Chunk, dict[str, Any]]]) -> None:
         if not new:
@@ -153,25 +185,26 @@ class Ingestor:
 
     def run(self, paths: Iterable[Path]) -> IngestReport:
         report = IngestReport()
-        files, folders = _files_under(paths, report)
-        documents = self._load_all(files, report)
-        rejected_paths = {r.path for r in report.rejected}
+        return self.apply(collect_files(paths, report, self.progress), report)
+
+    def apply(self, collected: Collected, report: IngestReport) -> IngestReport:
+        """Bring the index in line with what was collected, and count what changed."""
+        documents = self._without_duplicate_ids(collected.documents, report)
+        keep = collected.keep | {r.path for r in report.rejected}
         existing = {chunk.id: chunk.metadata for chunk in self.index.store.all_chunks()}
 
         wanted: dict[str, tuple[Chunk, dict[str, Any]]] = {}
         for document in documents:
             for chunk in self.chunker.chunks(document):
-                wanted[chunk.id] = (chunk, chunk_metadata(document.source, chunk, document.path))
+                wanted[chunk.id] = (chunk, chunk_metadata(document.source, chunk, document))
         loaded_ids = {d.source.id for d in documents}
-        scanned_files = {str(p) for p in files}
 
         def is_gone(meta: dict[str, Any]) -> bool:
             if meta.get("source_id") in loaded_ids:
-                return True  # re-read now: any chunk it no longer has goes
-            path = meta.get("path", "")
-            if path in rejected_paths:
-                return False  # a broken file keeps what it had
-            return path in scanned_files or any(Path(path).is_relative_to(folder) for folder in folders)
+                return True  # read again now: any chunk it no longer has goes
+            if meta.get("source_id") in collected.unchanged or meta.get("path", "") in keep:
+                return False
+            return collected.owns(meta)
 
         removed = [cid for cid, meta in existing.items() if cid not in wanted and is_gone(meta)]
         added = [pair for cid, pair in wanted.items() if cid not in existing]
@@ -188,12 +221,13 @@ class Ingestor:
             self.index.store.renew_generation()
         self.index.refresh()
 
-        report.sources = len(documents)
-        report.chunks = len(wanted)
+        skipped = sum(1 for meta in existing.values() if meta.get("source_id") in collected.unchanged)
+        report.sources = len(documents) + len(collected.unchanged)
+        report.chunks = len(wanted) + skipped
         report.added = len(added)
         report.updated = len(updated)
         report.removed = len(removed)
-        report.unchanged = len(wanted) - len(added) - len(updated)
+        report.unchanged = len(wanted) - len(added) - len(updated) + skipped
         return report
 
 
@@ -201,4 +235,4 @@ def ingest(paths: Iterable[Path], index: Index, progress: Progress | None = None
     return Ingestor(index, progress).run(paths)
 
 
-__all__ = ["IngestReport", "Ingestor", "Rejected", "ingest"]
+__all__ = ["Collected", "IngestReport", "Ingestor", "Rejected", "chunk_metadata", "ingest"]
