@@ -14,6 +14,7 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from bot.config import get_settings
 from bot.errors import BotError
@@ -105,10 +106,10 @@ def ingest(
             f"{report.sources} sources, {report.chunks} chunks: {report.added} added, {report.updated} updated, "
             f"{report.removed} removed, {report.unchanged} unchanged."
         )
-        for rejected in report.rejected:
-            err.print(f"[red]rejected[/red] {rejected.path}: {rejected.reason}", markup=False)
-        for warning in report.warnings:
-            err.print(f"warning {warning.path}: {warning.reason}", markup=False)
+        for label, style, items in (("rejected", "red", report.rejected), ("warning", "yellow", report.warnings)):
+            for item in items:
+                # Assembled, not markup: paths and reasons may contain brackets of their own.
+                err.print(Text.assemble((label, style), f" {item.path}: {item.reason}"), soft_wrap=True)
     if not report.ok:
         raise typer.Exit(1)
 

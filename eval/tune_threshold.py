@@ -54,8 +54,8 @@ def main() -> None:
     in_scope = [r for r in rows if r["category"] == "in_scope"]
     outside = [r for r in rows if r["category"] == "out_of_scope"]
     table = []
-    for step in range(20, 61, 2):
-        threshold = step / 100
+    for step in range(40, 121):
+        threshold = step / 200
         answered = sum(r["confidence"] >= threshold for r in in_scope)
         declined = sum(r["confidence"] < threshold for r in outside)
         table.append(
@@ -70,21 +70,26 @@ def main() -> None:
     plateau = [t for t in table if t["accuracy"] == top]
     # The middle of the best plateau: the widest margin on both sides, not its lucky edge.
     best = plateau[len(plateau) // 2]
+    weakest_in = min(r["confidence"] for r in in_scope)
+    strongest_out = max(r["confidence"] for r in outside)
+    midpoint = round((weakest_in + strongest_out) / 2, 3) if strongest_out < weakest_in else None
 
     print(f"{'threshold':>9} {'in-scope answered':>18} {'out-of-scope declined':>22} {'accuracy':>8}")
     for t in table:
         mark = "  <- recommended" if t is best else ""
         print(
-            f"{t['threshold']:>9.2f} {t['in_scope_answered']:>11}/{len(in_scope):<6} "
+            f"{t['threshold']:>9.3f} {t['in_scope_answered']:>11}/{len(in_scope):<6} "
             f"{t['out_of_scope_declined']:>15}/{len(outside):<6} {t['accuracy']:>8.3f}{mark}"
         )
+    if midpoint is not None:
+        print(f"separable: recommended BOT_MIN_RELEVANCE={midpoint} (margin {weakest_in - strongest_out:.3f})")
     print(f"in-scope hit@{settings.top_k}: {sum(bool(r['hit']) for r in in_scope)}/{len(in_scope)}")
     print("lowest in-scope:", sorted((r["confidence"], r["id"]) for r in in_scope)[:5])
     print("highest out-of-scope:", sorted(((r["confidence"], r["id"]) for r in outside), reverse=True)[:5])
 
     args.out.mkdir(parents=True, exist_ok=True)
     report = args.out / f"tuning-{time.strftime('%Y%m%d-%H%M%S')}.json"
-    report.write_text(json.dumps({"golden": str(args.golden), "best": best, "table": table, "cases": rows}, indent=2))
+    report.write_text(json.dumps({"golden": str(args.golden), "best": best, "midpoint": midpoint, "table": table, "cases": rows}, indent=2))
     print(f"report: {report}")
 
 
