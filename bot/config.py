@@ -40,7 +40,7 @@ class Settings(BaseSettings):
     chunk_overlap: int = Field(120, ge=0, le=1000, description="Characters shared by neighbouring chunks.")
     max_answer_sentences: int = Field(5, ge=1, le=12, description="Sentences in an extractive answer.")
     min_relevance: float = Field(
-        0.345,
+        0.37,
         ge=0.0,
         le=1.0,
         description="Relevance (cosine plus word-overlap bonus) the best evidence sentence must reach, else 'not covered'.",

@@ -48,7 +48,7 @@ class Pipeline:
         retrieve_ms = _ms(started)
 
         answer_started = time.perf_counter()
-        drafted = self.answerer.draft(query, retrieval.query_vector, retrieval.evidence)
+        drafted = self.answerer.draft(query, retrieval.part_vectors, retrieval.evidence)
         answer_ms = _ms(answer_started)
         return Answer(
             text=drafted.text,

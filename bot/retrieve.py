@@ -18,7 +18,7 @@ from pydantic import ConfigDict
 
 from bot.index import Index
 from bot.models import Evidence, Filters, Turn, applicable_regions
-from bot.text import tokens
+from bot.text import split_sentences, tokens
 
 NEAR_DUPLICATE_JACCARD = 0.8
 _FOLLOW_UP_START = re.compile(r"^(and|also|but|so|what about|how about|what if|then|same)\b", re.IGNORECASE)
@@ -30,6 +30,8 @@ class Retrieval:
     query: str
     query_vector: np.ndarray
     evidence: list[Evidence]
+    # One row per part of the question (the whole, then each of its sentences if several).
+    part_vectors: np.ndarray | None = None
 
 
 def standalone_query(question: str, history: list[Turn]) -> str:
@@ -43,6 +45,15 @@ def standalone_query(question: str, history: list[Turn]) -> str:
         or len(tokens(question)) < 4
     )
     return f"{previous[-1]}\n{question}" if follow_up else question
+
+
+def question_parts(query: str) -> list[str]:
+    """The whole question, then each of its sentences when it has several: a long, many-part
+    question matches no single passage well, while each of its parts may."""
+    sentences = split_sentences(query)
+    if len(sentences) < 2:
+        return [query]
+    return [query] + [s for s in sentences if len(tokens(s)) >= 3]  # "What is the first step?" alone matches anything
 
 
 def _conditions(filters: Filters | None, region: str | None) -> list[tuple[str, list[Any]]]:
@@ -86,11 +97,13 @@ class Retriever:
     ) -> Retrieval:
         k = k or self.settings.top_k
         n = max(self.settings.candidates, k)
-        vector = self.index.embedder.encode([query])[0]
+        parts = question_parts(query)
+        vectors = self.index.embedder.encode(parts)
+        vector = vectors[0]
         conditions = _conditions(filters, region)
         where = _chroma_where(conditions)
         dense = self.index.store.dense_search(vector, n, where)
-        by_sentence = self.index.store.dense_sentence_search(vector, n * 3, where)
+        by_sentence = [self.index.store.dense_sentence_search(v, n * 3, where) for v in vectors]
 
         metadata = self.index.metadata
 
@@ -101,7 +114,8 @@ class Retriever:
         lexical = self.index.bm25.search(query, n, allowed if conditions else None)
 
         fused: dict[str, float] = {}
-        for ranking in ([c.id for c in dense], [cid for cid, _ in by_sentence], [cid for cid, _ in lexical]):
+        rankings = [[c.id for c in dense], *([cid for cid, _ in hits] for hits in by_sentence), [cid for cid, _ in lexical]]
+        for ranking in rankings:
             for rank, chunk_id in enumerate(ranking):
                 fused[chunk_id] = fused.get(chunk_id, 0.0) + 1.0 / (self.settings.rrf_k + rank + 1)
         order = sorted(fused, key=lambda cid: (-fused[cid], cid))
@@ -123,7 +137,7 @@ class Retriever:
             if len(kept) == k:
                 break
         evidence = [self._evidence(n, texts[cid].text, texts[cid].metadata, cid, fused[cid]) for n, cid in enumerate(kept, 1)]
-        return Retrieval(query=query, query_vector=vector, evidence=evidence)
+        return Retrieval(query=query, query_vector=vector, evidence=evidence, part_vectors=vectors)
 
     @staticmethod
     def _evidence(n: int, text: str, meta: dict[str, Any], chunk_id: str, score: float) -> Evidence:

@@ -150,3 +150,19 @@ def test_cite_places_the_marker_before_closing_punctuation() -> None:
     assert cite('It says "ask".', 1) == 'It says "ask" [1].'
     assert cite("The same number (see above).", 4) == "The same number (see above) [4]."
     assert cite("No punctuation", 3) == "No punctuation [3]"
+
+
+def test_a_many_part_question_is_also_searched_part_by_part() -> None:
+    from bot.retrieve import question_parts
+
+    assert question_parts("What is the UK helpline number?") == ["What is the UK helpline number?"]
+    whole = "She says she is 19 but looks about 15. What is the first step?"
+    assert question_parts(whole) == [whole, "She says she is 19 but looks about 15."], "vague parts are not searched alone"
+
+
+def test_parts_lift_a_compound_question_above_the_not_covered_line(library_pipeline: Pipeline) -> None:
+    answer = library_pipeline.answer(
+        Question(question="She says she is 19 but looks about 15. How should I treat her?", region="UK-England")
+    )
+    assert not answer.flags.not_covered
+    assert "dhsc-health-staff-modern-slavery" in {c.source_id for c in answer.citations}

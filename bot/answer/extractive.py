@@ -69,7 +69,7 @@ class ExtractiveAnswerer:
         self.settings = settings
         self.store = store
 
-    def _candidates(self, question: str, query_vector: np.ndarray, evidence: list[Evidence]) -> list[Candidate]:
+    def _candidates(self, question: str, query_vectors: np.ndarray, evidence: list[Evidence]) -> list[Candidate]:
         stored = self.store.sentences_of([e.chunk_id for e in evidence])
         question_words = set(tokens(question))
         found: list[Candidate] = []
@@ -77,7 +77,7 @@ class ExtractiveAnswerer:
             for sentence in stored.get(item.chunk_id, []):
                 if not is_answer_sentence(sentence.text):
                     continue
-                similarity = float(np.dot(query_vector, sentence.embedding))
+                similarity = float(np.max(query_vectors @ sentence.embedding))
                 overlap = len(question_words & set(tokens(sentence.text))) / max(len(question_words), 1)
                 found.append(Candidate(item, sentence, similarity, similarity + LEXICAL_WEIGHT * overlap))
         return found
@@ -100,8 +100,9 @@ class ExtractiveAnswerer:
             chosen.append(best)
         return chosen
 
-    def draft(self, question: str, query_vector: np.ndarray, evidence: list[Evidence]) -> Drafted:
-        candidates = self._candidates(question, query_vector, evidence)
+    def draft(self, question: str, query_vectors: np.ndarray, evidence: list[Evidence]) -> Drafted:
+        """`query_vectors`: one row per part of the question; a sentence counts by its best part."""
+        candidates = self._candidates(question, np.atleast_2d(query_vectors), evidence)
         best = max((c.score for c in candidates), default=0.0)
         chosen = self._select(candidates) if best >= self.settings.min_relevance else []
         if not chosen:
