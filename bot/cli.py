@@ -53,6 +53,24 @@ def _print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
 
 
+def _progress_bar(disable: bool) -> Progress:
+    return Progress(
+        TextColumn("{task.description:<10}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=err, transient=True, disable=disable or not err.is_terminal,
+    )
+
+
+def _reporter(progress: Progress) -> Callable[[str, int, int], None]:
+    tasks: dict[str, Any] = {}
+
+    def report(step: str, done: int, total: int) -> None:
+        if step not in tasks:
+            tasks[step] = progress.add_task(step, total=total)
+        progress.update(tasks[step], completed=done, total=total)
+
+    return report
+
+
 @app.command()
 @_friendly_errors
 def ingest(
@@ -83,17 +101,8 @@ def ingest(
         raise BotError("give either PATHs or --wordpress, not both (run `bot ingest` twice)")
     targets = paths or [settings.knowledge_dir]
     index = Index(settings)
-    with Progress(
-        TextColumn("{task.description:<10}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        console=err, transient=True, disable=as_json or not err.is_terminal,
-    ) as progress:
-        tasks: dict[str, Any] = {}
-
-        def report_progress(step: str, done: int, total: int) -> None:
-            if step not in tasks:
-                tasks[step] = progress.add_task(step, total=total)
-            progress.update(tasks[step], completed=done, total=total)
-
+    with _progress_bar(disable=as_json) as progress:
+        report_progress = _reporter(progress)
         if wordpress:
             report = ingest_wordpress(wordpress, index, wp_pages, wp_clinical, report_progress)
         else:
@@ -170,6 +179,63 @@ def sources(as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.
         table.add_row(s["title"], s["publisher"], str(s["year"]), s["type"], s["region"], str(s["chunks"]), s["source_id"])
     out.print(table)
     out.print(f"{len(found)} publications, {sum(s['chunks'] for s in found.values())} chunks.")
+
+
+@app.command("eval")
+@_friendly_errors
+def evaluate(
+    golden: Annotated[Path, typer.Option(help="Golden set (JSONL).")] = Path("eval/golden/clinician.jsonl"),
+    config: Annotated[
+        list[str] | None, typer.Option(help="hybrid, dense, bm25 or naive-langchain; repeat to compare (default: all).")
+    ] = None,
+    out: Annotated[Path | None, typer.Option(help="Report folder (default eval/reports/<timestamp>/).")] = None,
+    minimum: Annotated[list[str] | None, typer.Option("--min", help="METRIC=VALUE the first config must reach.")] = None,
+    maximum: Annotated[list[str] | None, typer.Option("--max", help="METRIC=VALUE the first config must not exceed.")] = None,
+) -> None:
+    """Run a golden set through the pipeline and write report.json, report.md, report.html, cases.jsonl.
+
+    \b
+    Example usage:
+        bot eval                                    # all four configs on the shipped set
+        bot eval --config hybrid --min hit_at_5=0.9 --max must_not_violations=0
+    """
+    import time
+
+    from bot.evaluation.configs import CONFIG_NAMES
+    from bot.evaluation.report import markdown_table, write_report
+    from bot.evaluation.runner import missed_thresholds, parse_thresholds, run_eval
+
+    minimums = parse_thresholds(minimum or [], lower_is_better=False)
+    maximums = parse_thresholds(maximum or [], lower_is_better=True)
+    names = config or list(CONFIG_NAMES)
+    target = out or Path("eval/reports") / time.strftime("%Y%m%d-%H%M%S")
+    with _progress_bar(disable=False) as progress:
+        report, results = run_eval(golden, names, get_settings(), _reporter(progress))
+    write_report(target, report, results)
+    sys.stdout.write(markdown_table(report["configs"]) + "\n")
+    sys.stdout.write(f"report: {target / 'report.html'}\n")
+    missed = missed_thresholds(report["summary"], minimums, maximums)
+    for line in missed:
+        err.print(f"threshold missed: {line}", style="red", highlight=False)
+    if missed:
+        raise typer.Exit(1)
+
+
+@app.command()
+@_friendly_errors
+def bench(
+    sizes: Annotated[str, typer.Option(help="Synthetic index sizes in chunks, comma-separated.")] = "10000,100000",
+    out: Annotated[Path, typer.Option(help="Folder for the JSON and Markdown results.")] = Path("eval/reports"),
+) -> None:
+    """Benchmark retrieval and answer latency (library and synthetic sizes) and ingest throughput.
+
+    A benchmark, not a test: it prints a table and writes bench-<timestamp>.json.
+    """
+    from bot.bench import run_bench
+
+    with _progress_bar(disable=False) as progress:
+        table, path = run_bench([int(s) for s in sizes.split(",") if s.strip()], out, get_settings(), _reporter(progress))
+    sys.stdout.write(table + "\n" + f"results: {path}\n")
 
 
 @app.command()

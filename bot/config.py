@@ -33,6 +33,9 @@ class Settings(BaseSettings):
     )
     collection_prefix: str = Field("guidance", description="Prefix of the Chroma collection names.")
     region: str = Field("", description="Default jurisdiction when a question names none (e.g. UK, US, CA).")
+    retrieval_mode: Literal["hybrid", "dense", "bm25"] = Field(
+        "hybrid", description="hybrid: dense and BM25 fused; dense or bm25 alone (for comparison in `bot eval`)."
+    )
     top_k: int = Field(5, ge=1, le=20, description="Evidence passages given to the answerer.")
     candidates: int = Field(30, ge=5, le=200, description="Dense and BM25 candidates each, before fusion.")
     rrf_k: int = Field(60, ge=1, description="Reciprocal-rank-fusion constant.")

@@ -156,6 +156,7 @@ class Question(BaseModel):
 class Evidence(BaseModel):
     n: int
     source_id: str
+    rank: int = Field(0, description="Position in the retrieval ranking (1 = best), kept when n is renumbered.")
     chunk_id: str
     score: float
     text: str

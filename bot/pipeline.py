@@ -24,7 +24,7 @@ class Pipeline:
     def __init__(self, settings: Settings | None = None, index: Index | None = None) -> None:
         self.settings = settings or get_settings()
         self.index = index if index is not None else Index(self.settings)
-        self.retriever = Retriever(self.index)
+        self.retriever = Retriever(self.index, self.settings)
         self.answerer = ExtractiveAnswerer(self.settings, self.index.store)
 
     def warm_up(self) -> None:

@@ -16,6 +16,7 @@ from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
+from bot.config import Settings
 from bot.index import Index
 from bot.models import Evidence, Filters, Turn, applicable_regions
 from bot.text import split_sentences, tokens
@@ -84,9 +85,9 @@ def _jaccard(a: set[str], b: set[str]) -> float:
 
 
 class Retriever:
-    def __init__(self, index: Index) -> None:
+    def __init__(self, index: Index, settings: Settings | None = None) -> None:
         self.index = index
-        self.settings = index.settings
+        self.settings = settings or index.settings
 
     def retrieve(
         self,
@@ -102,19 +103,24 @@ class Retriever:
         vector = vectors[0]
         conditions = _conditions(filters, region)
         where = _chroma_where(conditions)
-        dense = self.index.store.dense_search(vector, n, where)
-        by_sentence = [self.index.store.dense_sentence_search(v, n * 3, where) for v in vectors]
+        mode = self.settings.retrieval_mode
+        rankings: list[list[str]] = []
+        dense = []
+        if mode in ("hybrid", "dense"):
+            dense = self.index.store.dense_search(vector, n, where)
+            rankings.append([c.id for c in dense])
+            for v in vectors:
+                rankings.append([cid for cid, _ in self.index.store.dense_sentence_search(v, n * 3, where)])
+        if mode in ("hybrid", "bm25"):
+            metadata = self.index.metadata
 
-        metadata = self.index.metadata
+            def allowed(chunk_id: str) -> bool:
+                meta = metadata.get(chunk_id, {})
+                return all(meta.get(key) in values for key, values in conditions)
 
-        def allowed(chunk_id: str) -> bool:
-            meta = metadata.get(chunk_id, {})
-            return all(meta.get(key) in values for key, values in conditions)
-
-        lexical = self.index.bm25.search(query, n, allowed if conditions else None)
+            rankings.append([cid for cid, _ in self.index.bm25.search(query, n, allowed if conditions else None)])
 
         fused: dict[str, float] = {}
-        rankings = [[c.id for c in dense], *([cid for cid, _ in hits] for hits in by_sentence), [cid for cid, _ in lexical]]
         for ranking in rankings:
             for rank, chunk_id in enumerate(ranking):
                 fused[chunk_id] = fused.get(chunk_id, 0.0) + 1.0 / (self.settings.rrf_k + rank + 1)
@@ -147,6 +153,7 @@ class Retriever:
         )
         return Evidence(
             n=n,
+            rank=n,
             source_id=meta.get("source_id", ""),
             chunk_id=chunk_id,
             score=round(score, 6),

@@ -1,0 +1,1 @@
+"""The evaluation harness: golden sets, per-case metrics, configs compared, reports."""

@@ -1,0 +1,31 @@
+"""The regression gate: the shipped golden set must keep the level the pipeline reaches today.
+
+Raise a floor when a change lifts a metric; never lower one to make a change pass. Latency is
+measured by `bot bench` and `bot eval`'s reports, not gated here (shared machines are noisy).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from conftest import ROOT, bot_env, run_bot
+
+MINIMUMS = {
+    "hit_at_5": 0.75,
+    "recall_at_5": 0.65,
+    "mrr": 0.65,
+    "cited_expected": 0.66,
+    "fact_coverage": 0.40,
+    "behavior_accuracy": 0.71,
+    "citation_validity": 1.0,
+}
+MAXIMUMS = {"must_not_violations": 2, "uncited_sentences": 0}
+
+
+def test_shipped_golden_set_meets_the_gate(library_dir: Path, tmp_path: Path) -> None:
+    args = ["eval", "--golden", str(ROOT / "eval/golden/clinician.jsonl"), "--config", "hybrid", "--out", str(tmp_path)]
+    args += [f"--min={k}={v}" for k, v in MINIMUMS.items()] + [f"--max={k}={v}" for k, v in MAXIMUMS.items()]
+    done = run_bot(*args, env=bot_env(library_dir))
+    summary = json.loads((tmp_path / "report.json").read_text())["summary"]
+    assert done.returncode == 0, f"{done.stderr}\nsummary: {summary}"
