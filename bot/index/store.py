@@ -178,7 +178,7 @@ class ChunkStore:
             query_embeddings=[embedding.tolist()], n_results=n, where=where or None, include=["metadatas", "distances"]
         )
         best: dict[str, float] = {}
-        for meta, distance in zip(got["metadatas"][0], got["distances"][0]):
+        for meta, distance in zip(got["metadatas"][0], got["distances"][0], strict=True):
             best.setdefault(meta["chunk_id"], 1.0 - float(distance))
         return list(best.items())
 
@@ -190,7 +190,7 @@ class ChunkStore:
             where={"chunk_id": {"$in": list(chunk_ids)}}, include=["metadatas", "documents", "embeddings"]
         )
         grouped: dict[str, list[StoredSentence]] = {cid: [] for cid in chunk_ids}
-        for text, meta, vector in zip(got["documents"], got["metadatas"], got["embeddings"]):
+        for text, meta, vector in zip(got["documents"], got["metadatas"], got["embeddings"], strict=True):
             grouped.setdefault(meta["chunk_id"], []).append(
                 StoredSentence(
                     chunk_id=meta["chunk_id"],

@@ -187,11 +187,20 @@ class Ingestor:
         report = IngestReport()
         return self.apply(collect_files(paths, report, self.progress), report)
 
-    def apply(self, collected: Collected, report: IngestReport) -> IngestReport:
-        """Bring the index in line with what was collected, and count what changed."""
+    def existing(self) -> dict[str, dict[str, Any]]:
+        """Every indexed chunk's metadata, by chunk id."""
+        return {chunk.id: chunk.metadata for chunk in self.index.store.all_chunks()}
+
+    def apply(
+        self, collected: Collected, report: IngestReport, existing: dict[str, dict[str, Any]] | None = None
+    ) -> IngestReport:
+        """Bring the index in line with what was collected, and count what changed.
+
+        `existing` is the index's chunk metadata when the caller has just read it.
+        """
         documents = self._without_duplicate_ids(collected.documents, report)
         keep = collected.keep | {r.path for r in report.rejected}
-        existing = {chunk.id: chunk.metadata for chunk in self.index.store.all_chunks()}
+        existing = existing if existing is not None else self.existing()
 
         wanted: dict[str, tuple[Chunk, dict[str, Any]]] = {}
         for document in documents:

@@ -20,7 +20,8 @@ from bs4 import BeautifulSoup
 
 from bot.errors import IngestError
 from bot.ingest.loaders import LoadedDocument, Section, html_sections, pdf_sections, source_from_metadata
-from bot.ingest.run import Collected, IngestReport, Progress, Rejected
+from bot.index import Index
+from bot.ingest.run import Collected, Ingestor, IngestReport, Progress, Rejected
 
 PER_PAGE = 100  # the REST API's maximum
 MAX_PDF_BYTES = 50 * 1024 * 1024
@@ -258,21 +259,19 @@ class WordPressCollector:
 
 def ingest_wordpress(
     base_url: str,
-    index: Any,
+    index: Index,
     include_pages: bool = False,
     clinical: bool = False,
     progress: Progress | None = None,
     per_page: int = PER_PAGE,
 ) -> IngestReport:
     """Index a WordPress site's posts (and pages); incremental by post id and `modified`."""
-    from bot.ingest.run import Ingestor
-
     report = IngestReport()
     ingestor = Ingestor(index, progress)
     kinds = ["posts", "pages"] if include_pages else ["posts"]
     headers = {"User-Agent": "frontline-guide-ingest/0.1 (+WordPress REST API reader)"}
     with httpx.Client(timeout=index.settings.wordpress_timeout_s, headers=headers, follow_redirects=True) as client:
         site = WordPressSite(base_url, client, per_page)
-        existing = {chunk.id: chunk.metadata for chunk in index.store.all_chunks()}
+        existing = ingestor.existing()
         collected = WordPressCollector(site, existing, clinical).collect(kinds, report, ingestor.progress)
-    return ingestor.apply(collected, report)
+    return ingestor.apply(collected, report, existing)
