@@ -188,6 +188,7 @@ class Flags(BaseModel):
     not_covered: bool = False
     fallback_used: bool = False
     pii_removed: bool = False
+    refused: bool = False
 
 
 class Timings(BaseModel):
@@ -205,3 +206,4 @@ class Answer(BaseModel):
     region: str | None = None
     answerer: str = "extractive"
     confidence: float = Field(0.0, description="Cosine similarity of the best evidence sentence to the question.")
+    query: str = Field("", description="What was searched: the question made stand-alone, identifiers removed.")

@@ -11,9 +11,12 @@ from functools import lru_cache
 from bot.answer.extractive import ExtractiveAnswerer
 from bot.config import Settings, get_settings
 from bot.errors import IndexNotReady
+from bot.escalation import build_block, prepend
 from bot.index import Index
 from bot.models import Answer, Flags, Question, Timings, Turn
+from bot.referrals import load_referrals
 from bot.retrieve import Retriever, standalone_query
+from bot.safety import OUT_OF_SCOPE_TEXT, PII_REMINDER, about_the_remit, is_emergency, referral_numbers, refusal, scrub
 
 
 def _ms(start: float) -> float:
@@ -26,6 +29,8 @@ class Pipeline:
         self.index = index if index is not None else Index(self.settings)
         self.retriever = Retriever(self.index, self.settings)
         self.answerer = ExtractiveAnswerer(self.settings, self.index.store)
+        self.referrals = load_referrals(self.settings.knowledge_dir / "referrals.yaml")
+        self._keep_numbers = referral_numbers(self.referrals)
 
     def warm_up(self) -> None:
         """Pay the model-loading cost now rather than on the first question."""
@@ -43,22 +48,48 @@ class Pipeline:
         started = time.perf_counter()
         self.ensure_ready()
         region = question.region or (self.settings.region or None)
-        query = standalone_query(question.question, question.history)
+        # Identifiers leave the question before it is searched, logged or sent anywhere.
+        asked = scrub(question.question, self._keep_numbers)
+        history = [turn.model_copy(update={"content": scrub(turn.content, self._keep_numbers).text}) for turn in question.history]
+        pii_removed = bool(asked.kinds)
+
+        declined = refusal(asked.text)
+        if declined:
+            return Answer(
+                text=declined + (f"\n\n{PII_REMINDER}" if pii_removed else ""),
+                flags=Flags(out_of_scope=True, refused=True, pii_removed=pii_removed),
+                timings=Timings(total_ms=_ms(started)),
+                region=region,
+                answerer="safety",
+            )
+
+        query = standalone_query(asked.text, history)
         retrieval = self.retriever.retrieve(query, filters=question.filters, region=region)
         retrieve_ms = _ms(started)
 
         answer_started = time.perf_counter()
         drafted = self.answerer.draft(query, retrieval.part_vectors, retrieval.evidence)
+        text, citations, evidence = drafted.text, drafted.citations, drafted.evidence
+        emergency = is_emergency(asked.text)
+        flags = Flags(not_covered=drafted.not_covered, emergency=emergency, pii_removed=pii_removed)
+        if drafted.not_covered and not emergency and not about_the_remit(query):
+            text, flags.not_covered, flags.out_of_scope = OUT_OF_SCOPE_TEXT, False, True
+        if emergency:
+            body = "" if drafted.not_covered else text
+            text, citations, evidence = prepend(build_block(self.referrals, self.index, region), body, citations, evidence)
+        if pii_removed:
+            text = f"{text}\n\n{PII_REMINDER}"
         answer_ms = _ms(answer_started)
         return Answer(
-            text=drafted.text,
-            citations=drafted.citations,
-            flags=Flags(not_covered=drafted.not_covered),
-            evidence=drafted.evidence,
+            text=text,
+            citations=citations,
+            flags=flags,
+            evidence=evidence,
             timings=Timings(retrieve_ms=retrieve_ms, answer_ms=answer_ms, total_ms=_ms(started)),
             region=region,
             answerer=self.answerer.name,
             confidence=round(drafted.best_similarity, 4),
+            query=query,
         )
 
 

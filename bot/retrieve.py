@@ -142,11 +142,11 @@ class Retriever:
             kept_tokens.append(words)
             if len(kept) == k:
                 break
-        evidence = [self._evidence(n, texts[cid].text, texts[cid].metadata, cid, fused[cid]) for n, cid in enumerate(kept, 1)]
+        evidence = [self.evidence_of(n, texts[cid].text, texts[cid].metadata, cid, fused[cid]) for n, cid in enumerate(kept, 1)]
         return Retrieval(query=query, query_vector=vector, evidence=evidence, part_vectors=vectors)
 
     @staticmethod
-    def _evidence(n: int, text: str, meta: dict[str, Any], chunk_id: str, score: float) -> Evidence:
+    def evidence_of(n: int, text: str, meta: dict[str, Any], chunk_id: str, score: float) -> Evidence:
         page = meta.get("page")
         locator = " | ".join(
             part for part in (f"p. {page}" if page is not None else "", meta.get("heading_path", "")) if part

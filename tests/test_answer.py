@@ -6,7 +6,8 @@ import re
 
 import pytest
 
-from bot.answer.extractive import NOT_COVERED_TEXT, cite
+from bot.answer.extractive import cite
+from bot.safety import OUT_OF_SCOPE_TEXT
 from bot.models import Answer, Filters, Question, Turn
 from bot.pipeline import Pipeline
 from bot.retrieve import standalone_query
@@ -78,10 +79,10 @@ def test_every_sentence_carries_a_valid_citation_whose_quote_is_in_its_evidence(
         "Which shares should I buy this year?",
     ],
 )
-def test_unrelated_questions_are_not_covered_and_invent_nothing(library_pipeline: Pipeline, question: str) -> None:
+def test_unrelated_questions_are_declined_and_invent_nothing(library_pipeline: Pipeline, question: str) -> None:
     answer = library_pipeline.answer(Question(question=question))
-    assert answer.flags.not_covered
-    assert answer.text == NOT_COVERED_TEXT
+    assert answer.flags.out_of_scope and not answer.flags.not_covered, "outside the remit, so said as such"
+    assert answer.text == OUT_OF_SCOPE_TEXT
     assert answer.citations == []
 
 

@@ -39,7 +39,7 @@ def test_chat_returns_the_answer_contract(client: TestClient) -> None:
     assert response.status_code == 200
     answer = response.json()
     assert set(answer) >= {"text", "citations", "flags", "evidence", "timings"}
-    assert set(answer["flags"]) == {"emergency", "out_of_scope", "not_covered", "fallback_used", "pii_removed"}
+    assert set(answer["flags"]) >= {"emergency", "out_of_scope", "not_covered", "fallback_used", "pii_removed"}
     assert set(answer["timings"]) == {"retrieve_ms", "answer_ms", "total_ms"}
     assert "08000 121 700" in answer["text"]
     first = answer["citations"][0]

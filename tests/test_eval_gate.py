@@ -15,9 +15,9 @@ MINIMUMS = {
     "hit_at_5": 0.75,
     "recall_at_5": 0.65,
     "mrr": 0.65,
-    "cited_expected": 0.66,
-    "fact_coverage": 0.40,
-    "behavior_accuracy": 0.71,
+    "cited_expected": 0.79,
+    "fact_coverage": 0.53,
+    "behavior_accuracy": 0.88,
     "citation_validity": 1.0,
 }
 MAXIMUMS = {"must_not_violations": 2, "uncited_sentences": 0}

@@ -79,7 +79,8 @@ def uncited(text: str) -> list[str]:
 
 
 def score_case(case: GoldenCase, answer: Answer, config: str) -> CaseResult:
-    ranked = sorted(answer.evidence, key=lambda e: e.rank or e.n)
+    # Retrieval metrics judge the search: passages added by the escalation block carry no rank.
+    ranked = sorted((e for e in answer.evidence if e.rank > 0), key=lambda e: e.rank)
     top = ranked[:TOP]
     result: dict[str, Any] = {}
     why: list[str] = []
