@@ -186,7 +186,7 @@ def sources(as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.
 def evaluate(
     golden: Annotated[Path, typer.Option(help="Golden set (JSONL).")] = Path("eval/golden/clinician.jsonl"),
     config: Annotated[
-        list[str] | None, typer.Option(help="hybrid, dense, bm25 or naive-langchain; repeat to compare (default: all).")
+        list[str] | None, typer.Option(help="hybrid, dense, bm25, naive-langchain or llm (needs BOT_LLM_*); repeat to compare (default: the first four).")
     ] = None,
     out: Annotated[Path | None, typer.Option(help="Report folder (default eval/reports/<timestamp>/).")] = None,
     minimum: Annotated[list[str] | None, typer.Option("--min", help="METRIC=VALUE the first config must reach.")] = None,
@@ -201,13 +201,13 @@ def evaluate(
     """
     import time
 
-    from bot.evaluation.configs import CONFIG_NAMES
+    from bot.evaluation.configs import DEFAULT_CONFIGS
     from bot.evaluation.report import markdown_table, write_report
     from bot.evaluation.runner import missed_thresholds, parse_thresholds, run_eval
 
     minimums = parse_thresholds(minimum or [], lower_is_better=False)
     maximums = parse_thresholds(maximum or [], lower_is_better=True)
-    names = config or list(CONFIG_NAMES)
+    names = config or list(DEFAULT_CONFIGS)
     target = out or Path("eval/reports") / time.strftime("%Y%m%d-%H%M%S")
     with _progress_bar(disable=False) as progress:
         report, results = run_eval(golden, names, get_settings(), _reporter(progress))

@@ -51,6 +51,16 @@ class Settings(BaseSettings):
     min_sentence_relevance: float = Field(
         0.30, ge=0.0, le=1.0, description="Cosine similarity a sentence needs to join an extractive answer."
     )
+    llm_base_url: str = Field(
+        "", description="OpenAI-compatible endpoint (e.g. http://127.0.0.1:8080/v1). Empty: offline extractive answers."
+    )
+    llm_model: str = Field("", description="Model name sent to the endpoint.")
+    llm_api_key: str = Field("", description="API key for the endpoint; falls back to OPENAI_API_KEY.")
+    llm_timeout_s: float = Field(20.0, gt=0, le=300, description="Timeout of one model request.")
+    llm_max_retries: int = Field(2, ge=0, le=5, description="Retries of the model HTTP call (with backoff and jitter).")
+    citation_support: float = Field(
+        0.8, ge=0.0, le=1.5, description="Support a cited passage must give a model-written sentence, else it is dropped."
+    )
     wordpress_timeout_s: float = Field(30.0, gt=0, le=600, description="Timeout of each WordPress REST or PDF request.")
     host: str = Field("127.0.0.1", description="Address `bot serve` binds.")
     port: int = Field(8000, ge=1, le=65535, description="Port `bot serve` binds.")
@@ -65,6 +75,10 @@ class Settings(BaseSettings):
             if parsed.scheme not in ("http", "https") or not parsed.hostname:
                 raise ValueError(f"BOT_CHROMA_URL must look like http://host:port, got {value!r}")
         return value
+
+    @property
+    def uses_llm(self) -> bool:
+        return bool(self.llm_base_url and self.llm_model)
 
     @model_validator(mode="after")
     def _overlap_below_size(self) -> "Settings":

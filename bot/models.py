@@ -197,6 +197,13 @@ class Timings(BaseModel):
     total_ms: float = 0.0
 
 
+class Dropped(BaseModel):
+    """A model-written sentence the citation check removed, and why."""
+
+    sentence: str
+    reason: str
+
+
 class Answer(BaseModel):
     text: str
     citations: list[Citation] = Field(default_factory=list)
@@ -207,3 +214,6 @@ class Answer(BaseModel):
     answerer: str = "extractive"
     confidence: float = Field(0.0, description="Cosine similarity of the best evidence sentence to the question.")
     query: str = Field("", description="What was searched: the question made stand-alone, identifiers removed.")
+    fallback_reason: str | None = Field(None, description="Why the model's answer was replaced by the extractive one.")
+    prompt_version: str = Field("", description="The prompts used, as name@version, when a model answered.")
+    dropped: list[Dropped] = Field(default_factory=list, description="Sentences the citation check removed.")

@@ -8,12 +8,13 @@ from __future__ import annotations
 import time
 from functools import lru_cache
 
-from bot.answer.extractive import ExtractiveAnswerer
+from bot.answer.extractive import Drafted, ExtractiveAnswerer
+from bot.answer.llm import LLMAnswerer, LLMDrafted
 from bot.config import Settings, get_settings
 from bot.errors import IndexNotReady
 from bot.escalation import build_block, prepend
 from bot.index import Index
-from bot.models import Answer, Flags, Question, Timings, Turn
+from bot.models import Answer, Dropped, Flags, Question, Timings, Turn
 from bot.referrals import load_referrals
 from bot.retrieve import Retriever, standalone_query
 from bot.safety import OUT_OF_SCOPE_TEXT, PII_REMINDER, about_the_remit, is_emergency, referral_numbers, refusal, scrub
@@ -28,7 +29,11 @@ class Pipeline:
         self.settings = settings or get_settings()
         self.index = index if index is not None else Index(self.settings)
         self.retriever = Retriever(self.index, self.settings)
-        self.answerer = ExtractiveAnswerer(self.settings, self.index.store)
+        self.answerer: ExtractiveAnswerer | LLMAnswerer = (
+            LLMAnswerer(self.settings, self.index.store, self.index.embedder)
+            if self.settings.uses_llm
+            else ExtractiveAnswerer(self.settings, self.index.store)
+        )
         self.referrals = load_referrals(self.settings.knowledge_dir / "referrals.yaml")
         self._keep_numbers = referral_numbers(self.referrals)
 
@@ -68,10 +73,19 @@ class Pipeline:
         retrieve_ms = _ms(started)
 
         answer_started = time.perf_counter()
-        drafted = self.answerer.draft(query, retrieval.part_vectors, retrieval.evidence)
+        if isinstance(self.answerer, LLMAnswerer):
+            drafted: Drafted = self.answerer.draft(query, retrieval.part_vectors, retrieval.evidence, region)
+        else:
+            drafted = self.answerer.draft(query, retrieval.part_vectors, retrieval.evidence)
+        model = drafted if isinstance(drafted, LLMDrafted) else None
         text, citations, evidence = drafted.text, drafted.citations, drafted.evidence
         emergency = is_emergency(asked.text)
-        flags = Flags(not_covered=drafted.not_covered, emergency=emergency, pii_removed=pii_removed)
+        flags = Flags(
+            not_covered=drafted.not_covered,
+            emergency=emergency,
+            pii_removed=pii_removed,
+            fallback_used=bool(model and model.fallback_reason),
+        )
         if drafted.not_covered and not emergency and not about_the_remit(query):
             text, flags.not_covered, flags.out_of_scope = OUT_OF_SCOPE_TEXT, False, True
         if emergency:
@@ -87,9 +101,12 @@ class Pipeline:
             evidence=evidence,
             timings=Timings(retrieve_ms=retrieve_ms, answer_ms=answer_ms, total_ms=_ms(started)),
             region=region,
-            answerer=self.answerer.name,
+            answerer="extractive" if flags.fallback_used or not model else self.answerer.name,
             confidence=round(drafted.best_similarity, 4),
             query=query,
+            fallback_reason=model.fallback_reason if model else None,
+            prompt_version=model.prompt_version if model else "",
+            dropped=[Dropped(sentence=r.sentence, reason=r.reason) for r in (model.removed or [])] if model else [],
         )
 
 

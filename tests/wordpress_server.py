@@ -9,11 +9,12 @@ WordPress's JSON error bodies, and plain files (linked PDFs). Tests change `site
 from __future__ import annotations
 
 import json
-import threading
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlparse
+
+from loopback import LoopbackServer
 
 EMBEDDED_TERMS_LIMIT = 10
 
@@ -170,20 +171,8 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(200, [_item_json(base, kind, item, site, embed) for item in chosen], headers)
 
 
-class WordPressServer(ThreadingHTTPServer):
-    daemon_threads = True
-
+class WordPressServer(LoopbackServer):
     def __init__(self, site: Site) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
+        super().__init__(_Handler)
         self.site = site
-        self.base_url = f"http://127.0.0.1:{self.server_address[1]}"
-        self._thread = threading.Thread(target=self.serve_forever, daemon=True)
-
-    def __enter__(self) -> "WordPressServer":
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.shutdown()
-        self.server_close()
-        self._thread.join(timeout=5)
+        self.base_url = self.origin

@@ -44,14 +44,15 @@ class Drafted:
     best_similarity: float
 
 
-def cite(sentence: str, n: int) -> str:
-    """The sentence with its marker before its final punctuation: 'Call 999 [2].', '(as agreed) [1].'"""
+def cite(sentence: str, n: int | list[int]) -> str:
+    """The sentence with its marker(s) before its final punctuation: 'Call 999 [2].', '(as agreed) [1][3].'"""
+    marker = "".join(f"[{x}]" for x in ([n] if isinstance(n, int) else n))
     body = sentence.rstrip()
     end = ""
     while body and body[-1] in _END_PUNCTUATION:
         end = body[-1] + end
         body = body[:-1]
-    return f"{body.rstrip()} [{n}]{end}"
+    return f"{body.rstrip()} {marker}{end}"
 
 
 def renumber(evidence: list[Evidence], used_order: list[str]) -> tuple[list[Evidence], dict[str, int]]:

@@ -15,7 +15,8 @@ from bot.ingest.loaders import LoadedDocument, load_document
 from bot.models import Answer, Citation, Evidence, Question, Timings
 from bot.pipeline import Pipeline
 
-CONFIG_NAMES = ("hybrid", "dense", "bm25", "naive-langchain")
+CONFIG_NAMES = ("hybrid", "dense", "bm25", "naive-langchain", "llm")
+DEFAULT_CONFIGS = ("hybrid", "dense", "bm25", "naive-langchain")
 
 
 class Answers(Protocol):
@@ -115,9 +116,15 @@ def build_configs(
         from bot.errors import ConfigError
 
         raise ConfigError(f"unknown eval config {', '.join(unknown)}; choose from {', '.join(CONFIG_NAMES)}")
+    offline = {"llm_base_url": "", "llm_model": ""}  # the retrieval configs compare the extractive answerer
     makers: dict[str, Callable[[], Answers]] = {
-        mode: (lambda mode=mode: Pipeline(settings.model_copy(update={"retrieval_mode": mode}), index))
+        mode: (lambda mode=mode: Pipeline(settings.model_copy(update={"retrieval_mode": mode, **offline}), index))
         for mode in ("hybrid", "dense", "bm25")
     }
     makers["naive-langchain"] = lambda: NaiveLangChainRAG(library_documents(knowledge_dir), index.embedder)
+    makers["llm"] = lambda: Pipeline(settings.model_copy(update={"retrieval_mode": "hybrid"}), index)
+    if "llm" in names and not settings.uses_llm:
+        from bot.errors import ConfigError
+
+        raise ConfigError("the llm config needs BOT_LLM_BASE_URL and BOT_LLM_MODEL (an OpenAI-compatible endpoint)")
     return {name: makers[name]() for name in names}

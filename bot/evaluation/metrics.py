@@ -46,6 +46,8 @@ class CaseResult(BaseModel):
     uncited_sentences: list[str] = Field(default_factory=list)
     passed: bool
     why: list[str] = Field(default_factory=list)
+    fallback_reason: str | None = None
+    dropped: list[dict[str, str]] = Field(default_factory=list, description="Sentences the citation check removed.")
 
 
 def matches_expected(expected: str, source_id: str, title: str) -> bool:
@@ -136,6 +138,8 @@ def score_case(case: GoldenCase, answer: Answer, config: str) -> CaseResult:
         uncited_sentences=loose,
         passed=not why,
         why=why,
+        fallback_reason=answer.fallback_reason,
+        dropped=[d.model_dump() for d in answer.dropped],
         **result,
     )
 
@@ -170,6 +174,25 @@ def summarise(results: list[CaseResult]) -> dict[str, Any]:
         "uncited_sentences": sum(len(r.uncited_sentences) for r in results),
         "latency_ms_p50": _percentile(latencies, 0.5),
         "latency_ms_p95": _percentile(latencies, 0.95),
+    }
+
+
+def citation_check_summary(results: list[CaseResult]) -> dict[str, Any]:
+    """What the citation check removed, and how often the model's answer was replaced."""
+    reasons: dict[str, int] = {}
+    for r in results:
+        for d in r.dropped:
+            kind = re.sub(r"\[\d+\]", "[n]", d["reason"])
+            reasons[kind] = reasons.get(kind, 0) + 1
+    fallbacks: dict[str, int] = {}
+    for r in results:
+        if r.fallback_reason:
+            fallbacks[r.fallback_reason] = fallbacks.get(r.fallback_reason, 0) + 1
+    return {
+        "dropped_sentences": sum(len(r.dropped) for r in results),
+        "dropped_by_reason": dict(sorted(reasons.items())),
+        "fallbacks": sum(fallbacks.values()),
+        "fallbacks_by_reason": fallbacks,
     }
 
 

@@ -11,7 +11,9 @@ from bot.config import Settings
 from bot.errors import BotError, IndexNotReady
 from bot.evaluation.configs import Answers, build_configs
 from bot.evaluation.golden import CATEGORIES, GoldenCase, load_golden
-from bot.evaluation.metrics import LOWER_IS_BETTER, SUMMARY_KEYS, CaseResult, hit_at_k_curve, score_case, summarise
+from bot.evaluation.metrics import (
+    LOWER_IS_BETTER, SUMMARY_KEYS, CaseResult, citation_check_summary, hit_at_k_curve, score_case, summarise,
+)
 from bot.evaluation.report import ratios
 from bot.index import Index
 from bot.models import Question
@@ -84,6 +86,7 @@ def run_eval(
             "summary": summarise(mine),
             "by_category": {c: summarise([r for r in mine if r.category == c]) for c in CATEGORIES if any(r.category == c for r in mine)},
             "hit_at_k": hit_at_k_curve(mine, settings.top_k),
+            "citation_check": citation_check_summary(mine),
             "passed": sum(r.passed for r in mine),
         }
     primary = config_names[0]
