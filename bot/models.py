@@ -7,6 +7,7 @@ fixed. Add fields freely; never rename one.
 from __future__ import annotations
 
 from datetime import date
+import re
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator
@@ -49,6 +50,28 @@ def canonical_region(name: str) -> str:
         if region.lower() == name.strip().lower():
             return region
     raise ValueError(f"unknown region {name!r}; use one of: {', '.join(REGIONS)}")
+
+
+_NAMED_REGIONS: list[tuple[str, re.Pattern[str]]] = [
+    ("CA-ON", re.compile(r"\b(?:Ontario|Toronto|Ottawa)\b")),
+    ("CA", re.compile(r"\b(?:Canada|Canadian)\b")),
+    ("UK-NI", re.compile(r"\bNorthern Ireland\b")),
+    ("UK-Scotland", re.compile(r"\b(?:Scotland|Scottish)\b")),
+    ("UK-Wales", re.compile(r"\b(?:Wales|Welsh)\b")),
+    ("UK-England", re.compile(r"\b(?:England|English NHS)\b")),
+    ("UK", re.compile(r"\b(?:UK|U\.K\.|United Kingdom|Britain|British|NHS)\b")),
+    ("US", re.compile(r"\b(?:US|U\.S\.|USA|United States|America|American|HIPAA|ICD-10-CM|USCIS)\b")),
+    ("EU", re.compile(r"\b(?:EU|European Union)\b")),
+    ("Europe", re.compile(r"\b(?:Europe|European|Council of Europe)\b")),
+]
+
+
+def region_named_in(text: str) -> str | None:
+    """The jurisdiction a question names itself ("in Ontario", "the NHS"), when it names exactly one."""
+    found = [region for region, pattern in _NAMED_REGIONS if pattern.search(text)]
+    # A child region implies its parents (Ontario also matches nothing else, England is in the UK).
+    specific = [r for r in found if not any(other != r and r in _ancestors(other) for other in found)]
+    return specific[0] if len(specific) == 1 else None
 
 
 def _ancestors(region: str) -> list[str]:

@@ -14,10 +14,10 @@ from bot.config import Settings, get_settings
 from bot.errors import IndexNotReady
 from bot.escalation import build_block, prepend
 from bot.index import Index
-from bot.models import Answer, Dropped, Flags, Question, Timings, Turn
+from bot.models import Answer, Dropped, Flags, Question, Timings, Turn, region_named_in
 from bot.referrals import load_referrals
 from bot.retrieve import Retriever, standalone_query
-from bot.safety import OUT_OF_SCOPE_TEXT, PII_REMINDER, about_the_remit, is_emergency, referral_numbers, refusal, scrub
+from bot.safety import NO_REGION_NOTE, OUT_OF_SCOPE_TEXT, PII_REMINDER, about_the_remit, is_emergency, referral_numbers, refusal, scrub
 
 
 def _ms(start: float) -> float:
@@ -52,7 +52,7 @@ class Pipeline:
     def answer(self, question: Question) -> Answer:
         started = time.perf_counter()
         self.ensure_ready()
-        region = question.region or (self.settings.region or None)
+        region = question.region or self.settings.region or region_named_in(question.question) or None
         # Identifiers leave the question before it is searched, logged or sent anywhere.
         asked = scrub(question.question, self._keep_numbers)
         history = [turn.model_copy(update={"content": scrub(turn.content, self._keep_numbers).text}) for turn in question.history]
@@ -91,6 +91,8 @@ class Pipeline:
         if emergency:
             body = "" if drafted.not_covered else text
             text, citations, evidence = prepend(build_block(self.referrals, self.index, region), body, citations, evidence)
+        if region is None and not (flags.out_of_scope or flags.not_covered):
+            text = f"{text}\n\n{NO_REGION_NOTE}"
         if pii_removed:
             text = f"{text}\n\n{PII_REMINDER}"
         answer_ms = _ms(answer_started)

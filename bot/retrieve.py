@@ -60,7 +60,8 @@ def question_parts(query: str) -> list[str]:
 def _conditions(filters: Filters | None, region: str | None) -> list[tuple[str, list[Any]]]:
     """(metadata key, allowed values) pairs that every retrieved chunk must meet."""
     conditions: list[tuple[str, list[Any]]] = []
-    regions: set[str] | None = set(applicable_regions(region)) if region else None
+    # With no jurisdiction known, only international guidance: never one country's numbers to another's clinician.
+    regions: set[str] | None = set(applicable_regions(region)) if region else {"international"}
     if filters and filters.region:
         chosen = set(filters.region)
         regions = chosen if regions is None else regions & chosen

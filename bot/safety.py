@@ -32,6 +32,10 @@ OUT_OF_SCOPE_TEXT = (
     "That question is outside what this assistant covers: recognising, talking with, caring for, "
     "referring and documenting patients who may be trafficked or exploited."
 )
+NO_REGION_NOTE = (
+    "No region was given, so this answer draws on international guidance only; use your local "
+    "emergency number and trafficking hotline, and set your region for local guidance."
+)
 SECURITY_LINE = "If anyone is at risk now, alert your hospital or clinic security team as well."
 LOCAL_EMERGENCY_LINE = "In immediate danger, call your local emergency number."
 

@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from bot.answer import FIXED_TEXTS
 from bot.answer.extractive import cite
 from bot.safety import OUT_OF_SCOPE_TEXT
 from bot.models import Answer, Filters, Question, Turn
@@ -32,7 +33,8 @@ def answer_sentences(answer: Answer) -> list[tuple[str, list[int]]]:
     Text left over between cited sentences comes back with no numbers, so it fails the test.
     """
     found: list[tuple[str, list[int]]] = []
-    for paragraph in answer.text.split("\n\n"):
+    paragraphs = [p for p in answer.text.split("\n\n") if p.strip() not in FIXED_TEXTS]  # our own notes
+    for paragraph in paragraphs:
         position = 0
         for match in CITED.finditer(paragraph):
             if match.start() != position:
@@ -116,7 +118,7 @@ def test_region_filter_keeps_other_jurisdictions_out(library_pipeline: Pipeline)
 
 def test_type_filter(library_pipeline: Pipeline) -> None:
     answer = library_pipeline.answer(
-        Question(question="trafficking hotline number", filters=Filters(type=["hotline"]))
+        Question(question="trafficking hotline number", region="US", filters=Filters(type=["hotline"]))
     )
     assert answer.evidence and {e.type for e in answer.evidence} == {"hotline"}
 

@@ -164,13 +164,13 @@ def test_a_running_pipeline_sees_an_ingest_made_by_another_process(library: Path
 
     serving = Pipeline(fresh_settings)  # as `bot serve` holds it
     ingest([library], Index(fresh_settings))  # as a separate `bot ingest` run does
-    assert serving.answer(Question(question="Who should interpret for the patient?")).citations
+    assert serving.answer(Question(question="Who should interpret for the patient?", region="UK")).citations
 
     write_markdown(
         library, "helpline", "# Helpline\n\n## Numbers\nThe test helpline for professionals answers on 0100 000 0000 at all hours.\n"
     )
     ingest([library], Index(fresh_settings))
-    answer = serving.answer(Question(question="What number does the test helpline for professionals answer on?"))
+    answer = serving.answer(Question(question="What number does the test helpline for professionals answer on?", region="UK"))
     assert "0100 000 0000" in answer.text
     assert "helpline" in serving.index.sources(), "metadata and BM25 caught up, not only Chroma"
     assert any(cid.startswith("helpline:") for cid in serving.index.bm25.ids)

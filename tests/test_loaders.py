@@ -54,7 +54,7 @@ def test_pdf_pages_reach_the_citations(tmp_path: Path, fresh_settings: Settings)
     assert {meta["page"] for meta in index.metadata.values()} == {1, 2}
 
     answer = Pipeline(fresh_settings, index).answer(
-        Question(question="Who holds the patient's passport? Retained identity documents and forced labour")
+        Question(question="Who holds the patient's passport? Retained identity documents and forced labour", region="UK")
     )
     assert not answer.flags.not_covered
     cited = {c.n: c for c in answer.citations}

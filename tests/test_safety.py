@@ -169,3 +169,42 @@ def test_a_harmful_request_is_refused_without_retrieval(library_pipeline: Pipeli
     assert answer.text == REFUSAL_TEXT
     assert answer.flags.refused and answer.flags.out_of_scope
     assert answer.citations == [] and answer.evidence == []
+
+
+@pytest.mark.parametrize(
+    ("text", "region"),
+    [
+        ("What is the US trafficking hotline?", "US"),
+        ("I work in a Toronto ED. Must I report?", "CA-ON"),
+        ("Can NHS staff in England refer to the NRM?", "UK-England"),
+        ("What does the EU directive add?", "EU"),
+        ("What are the red flags?", None),
+        ("Is the advice different in the UK and the US?", None),
+    ],
+)
+def test_a_question_may_name_its_own_jurisdiction(text: str, region: str | None) -> None:
+    from bot.models import region_named_in
+
+    assert region_named_in(text) == region
+
+
+def test_with_no_region_only_international_guidance_and_a_note(library_pipeline: Pipeline) -> None:
+    from bot.safety import NO_REGION_NOTE
+
+    answer = library_pipeline.answer(Question(question="Which hotline number should the patient call about trafficking?"))
+    assert answer.region is None
+    assert {e.region for e in answer.evidence} <= {"international"}
+    for number in ("1-888-373-7888", "08000 121 700", "1-833-900-1010"):
+        assert number not in answer.text, "no country's numbers without knowing the country"
+    assert NO_REGION_NOTE in answer.text or answer.flags.not_covered
+
+
+def test_a_uk_clinician_never_gets_us_numbers(library_pipeline: Pipeline) -> None:
+    answer = library_pipeline.answer(Question(question="Which hotline number should the patient call?", region="UK"))
+    assert "08000 121 700" in answer.text
+    assert "1-888-373-7888" not in answer.text and "233733" not in answer.text
+
+
+def test_the_named_jurisdiction_is_used_when_none_is_set(library_pipeline: Pipeline) -> None:
+    answer = library_pipeline.answer(Question(question="Can a patient text the US trafficking hotline?"))
+    assert answer.region == "US" and "233733" in answer.text

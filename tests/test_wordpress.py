@@ -117,7 +117,7 @@ def test_posts_are_indexed_with_mapped_metadata_and_linked_pdf_pages(
     assert not any(m["clinical"] for m in index.metadata.values()), "an imported library is background by default"
 
     answer = Pipeline(fresh_settings, index).answer(
-        Question(question="Should health workers ask who holds the patient's passport and about recruitment debt?")
+        Question(question="Should health workers ask who holds the patient's passport and about recruitment debt?", region="UK")
     )
     pdf_citations = [c for c in answer.citations if c.locator.startswith("p. 2")]
     assert pdf_citations and pdf_citations[0].url == f"{wordpress.base_url}/health-systems-review/"

@@ -2,7 +2,8 @@
 
 from bot.answer.extractive import NOT_COVERED_TEXT
 from bot.safety import (
-    HIDDEN_CONFIG_TEXT, LOCAL_EMERGENCY_LINE, OUT_OF_SCOPE_TEXT, PII_REMINDER, REFUSAL_TEXT, SECURITY_LINE, VERDICT_TEXT,
+    HIDDEN_CONFIG_TEXT, LOCAL_EMERGENCY_LINE, NO_REGION_NOTE, OUT_OF_SCOPE_TEXT, PII_REMINDER, REFUSAL_TEXT, SECURITY_LINE,
+    VERDICT_TEXT,
 )
 
 # Text the product itself writes (declines, escalation lines without a number): not quoted
@@ -10,7 +11,7 @@ from bot.safety import (
 # uncited-sentence count.
 FIXED_TEXTS: tuple[str, ...] = (
     NOT_COVERED_TEXT, OUT_OF_SCOPE_TEXT, REFUSAL_TEXT, VERDICT_TEXT, HIDDEN_CONFIG_TEXT, PII_REMINDER,
-    SECURITY_LINE, LOCAL_EMERGENCY_LINE,
+    SECURITY_LINE, LOCAL_EMERGENCY_LINE, NO_REGION_NOTE,
 )
 
 __all__ = ["FIXED_TEXTS", "NOT_COVERED_TEXT"]
