@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from bot.answer.extractive import cite
 from bot.index import Index
 from bot.models import Citation, Evidence
-from bot.referrals import Referrals
+from bot.referrals import Contact, Referrals
 from bot.retrieve import Retriever
-from bot.safety import LOCAL_EMERGENCY_LINE, SECURITY_LINE, StatedBy, stating_sentence
+from bot.safety import LOCAL_EMERGENCY_LINE, SECURITY_LINE, stating_sentence
 
 _MARKER = re.compile(r"\[(\d+)\]")
 
@@ -31,21 +31,21 @@ def _passages(index: Index, source_id: str) -> list[Evidence]:
 
 def build_block(referrals: Referrals, index: Index, region: str | None) -> Block:
     resolved = referrals.for_region(region)
-    lines: list[tuple[str, Evidence | None]] = []
+    passages: dict[str, list[Evidence]] = {}  # one fetch per cited file, however many lines cite it
 
-    def stated(contact_list: list) -> list[StatedBy]:
-        found = []
-        for contact in contact_list:
-            hit = stating_sentence(contact, _passages(index, contact.source_id))
+    def stated(contacts: list[Contact]) -> list[tuple[str, Evidence | None]]:
+        found: list[tuple[str, Evidence | None]] = []
+        for contact in contacts:
+            if contact.source_id not in passages:
+                passages[contact.source_id] = _passages(index, contact.source_id)
+            hit = stating_sentence(contact, passages[contact.source_id])
             if hit:
-                found.append(StatedBy(contact, hit[0], hit[1]))
+                found.append(hit)
         return found
 
-    emergency = stated([resolved.emergency] if resolved.emergency else [])
-    lines += [(s.sentence, s.evidence) for s in emergency] or [(LOCAL_EMERGENCY_LINE, None)]
+    lines = stated([resolved.emergency] if resolved.emergency else []) or [(LOCAL_EMERGENCY_LINE, None)]
     lines.append((SECURITY_LINE, None))
-    lines += [(s.sentence, s.evidence) for s in stated(resolved.hotlines)]
-    lines += [(s.sentence, s.evidence) for s in stated(resolved.child_protection)]
+    lines += stated(resolved.hotlines) + stated(resolved.child_protection)
     return Block(lines=lines)
 
 

@@ -73,10 +73,7 @@ class Pipeline:
         retrieve_ms = _ms(started)
 
         answer_started = time.perf_counter()
-        if isinstance(self.answerer, LLMAnswerer):
-            drafted: Drafted = self.answerer.draft(query, retrieval.part_vectors, retrieval.evidence, region)
-        else:
-            drafted = self.answerer.draft(query, retrieval.part_vectors, retrieval.evidence)
+        drafted: Drafted = self.answerer.draft(query, retrieval.part_vectors, retrieval.evidence, region)
         model = drafted if isinstance(drafted, LLMDrafted) else None
         text, citations, evidence = drafted.text, drafted.citations, drafted.evidence
         emergency = is_emergency(asked.text)

@@ -153,15 +153,6 @@ def referral_numbers(referrals: Referrals) -> set[str]:
     return {n for entry in referrals.regions.values() for c in entry.contacts() for n in c.numbers()}
 
 
-@dataclass
-class StatedBy:
-    """A referral shown as the library sentence that states it."""
-
-    contact: Contact
-    sentence: str
-    evidence: Evidence
-
-
 def stating_sentence(contact: Contact, passages: list[Evidence]) -> tuple[str, Evidence] | None:
     """The sentence of the cited file's passages that states this contact: its number, else its note."""
     wanted = contact.numbers()

@@ -101,8 +101,11 @@ class ExtractiveAnswerer:
             chosen.append(best)
         return chosen
 
-    def draft(self, question: str, query_vectors: np.ndarray, evidence: list[Evidence]) -> Drafted:
-        """`query_vectors`: one row per part of the question; a sentence counts by its best part."""
+    def draft(
+        self, question: str, query_vectors: np.ndarray, evidence: list[Evidence], region: str | None = None
+    ) -> Drafted:
+        """`query_vectors`: one row per part of the question; a sentence counts by its best part.
+        `region` is part of the answerer interface; quoting the evidence does not need it."""
         candidates = self._candidates(question, np.atleast_2d(query_vectors), evidence)
         best = max((c.score for c in candidates), default=0.0)
         chosen = self._select(candidates) if best >= self.settings.min_relevance else []

@@ -115,16 +115,14 @@ class LLMAnswerer:
     ) -> LLMDrafted:
         floor = self.extractive.draft(question, query_vectors, evidence)
 
-        def fallback(reason: str, removed: list[Removed] | None = None) -> LLMDrafted:
+        def fallback(reason: str | None, removed: list[Removed] | None = None) -> LLMDrafted:
             return LLMDrafted(
                 floor.text, floor.citations, floor.evidence, floor.not_covered, floor.best_similarity,
                 fallback_reason=reason, removed=removed, prompt_version=self.prompt_version,
             )
 
         if floor.not_covered:  # evidence too weak to answer from: the model is not asked to try
-            return LLMDrafted(
-                floor.text, floor.citations, floor.evidence, True, floor.best_similarity, prompt_version=self.prompt_version
-            )
+            return fallback(None)
         try:
             text = self._complete(question, region, evidence)
         except ModelFailed as exc:

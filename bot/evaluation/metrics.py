@@ -89,8 +89,8 @@ def score_case(case: GoldenCase, answer: Answer, config: str) -> CaseResult:
     if case.expected_sources:
         found = _expected_in(case.expected_sources, top)
         hit_ranks = [
-            e.rank or i
-            for i, e in enumerate(ranked, 1)
+            e.rank
+            for e in ranked
             if any(matches_expected(x, e.source_id, e.title) for x in case.expected_sources)
         ]
         cited = [c for c in answer.citations if any(matches_expected(x, c.source_id, c.title) for x in case.expected_sources)]

@@ -79,15 +79,15 @@ def _sidecar_metadata(path: Path) -> dict[str, Any]:
     return _parse_yaml(sidecar.read_text(encoding="utf-8"), sidecar.name)
 
 
-def _read_text(path: Path) -> str:
+def _decode(raw: bytes) -> str:
     try:
-        return path.read_text(encoding="utf-8")
+        return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise IngestError(f"not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
 
 
-def _load_markdown_or_text(path: Path, markdown: bool) -> tuple[dict[str, Any], list[Section]]:
-    meta, body = split_front_matter(_read_text(path))
+def _load_markdown_or_text(path: Path, raw: bytes, markdown: bool) -> tuple[dict[str, Any], list[Section]]:
+    meta, body = split_front_matter(_decode(raw))
     if meta is None:
         if markdown:
             raise IngestError(
@@ -152,7 +152,7 @@ def _load_pdf(path: Path, raw: bytes) -> tuple[dict[str, Any], list[Section]]:
 
 def _load_html(path: Path, raw: bytes) -> tuple[dict[str, Any], list[Section]]:
     meta = _sidecar_metadata(path)
-    sections = html_sections(_read_text(path))
+    sections = html_sections(_decode(raw))
     if not sections:
         raise IngestError("no readable text in the HTML body")
     return meta, sections
@@ -172,7 +172,7 @@ def load_document(path: Path) -> LoadedDocument:
     elif suffix in (".html", ".htm"):
         meta, sections = _load_html(path, raw)
     else:
-        meta, sections = _load_markdown_or_text(path, markdown=suffix in (".md", ".markdown"))
+        meta, sections = _load_markdown_or_text(path, raw, markdown=suffix in (".md", ".markdown"))
     source = source_from_metadata(meta, path.name)
     if not any(section.text.strip() for section in sections):
         raise IngestError("the file has metadata but no text")
