@@ -9,6 +9,7 @@ from urllib.parse import urlparse
 import pytest
 
 from bot.ingest.loaders import load_document
+from bot.ingest.quarantine import without_instructions
 from bot.models import REGIONS
 from conftest import KNOWLEDGE
 
@@ -39,6 +40,7 @@ def test_library_file_is_a_summary_worth_citing(path) -> None:
     assert words >= 150, f"{words} words"
     body = "\n".join(s.text for s in document.sections)
     assert "[M]" not in body and "[V2]" not in body and "TODO" not in body, "review marks stay out of the text"
+    assert without_instructions(document)[1] == [], "no sentence of real guidance is mistaken for an injection"
 
 
 def test_ids_and_titles_are_unique() -> None:

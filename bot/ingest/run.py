@@ -22,6 +22,7 @@ from bot.index import Index, search_text
 from bot.index.store import sentence_filters
 from bot.ingest.chunker import Chunker
 from bot.ingest.loaders import SUPPORTED_SUFFIXES, LoadedDocument, load_document
+from bot.ingest.quarantine import without_instructions
 from bot.models import Chunk, Source
 from bot.text import split_sentences
 
@@ -204,6 +205,13 @@ class Ingestor:
 
         wanted: dict[str, tuple[Chunk, dict[str, Any]]] = {}
         for document in documents:
+            document, steering = without_instructions(document)
+            if steering:
+                report.warnings.append(Rejected(
+                    path=document.location,
+                    reason=f"left out {len(steering)} sentence(s) written as instructions to an AI assistant, "
+                    f"not guidance: {steering[0][:120]!r}",
+                ))
             for chunk in self.chunker.chunks(document):
                 wanted[chunk.id] = (chunk, chunk_metadata(document.source, chunk, document))
         loaded_ids = {d.source.id for d in documents}
