@@ -39,6 +39,10 @@ class Settings(BaseSettings):
     top_k: int = Field(5, ge=1, le=20, description="Evidence passages given to the answerer.")
     candidates: int = Field(30, ge=5, le=200, description="Dense and BM25 candidates each, before fusion.")
     rrf_k: int = Field(60, ge=1, description="Reciprocal-rank-fusion constant.")
+    region_boost: float = Field(
+        0.5, ge=0.0, le=2.0,
+        description="Extra fused score, as a fraction, for evidence from the question's own region rather than international.",
+    )
     chunk_size: int = Field(900, ge=200, le=4000, description="Target chunk length in characters.")
     chunk_overlap: int = Field(120, ge=0, le=1000, description="Characters shared by neighbouring chunks.")
     max_answer_sentences: int = Field(5, ge=1, le=12, description="Sentences in an extractive answer.")

@@ -125,11 +125,15 @@ class Retriever:
         for ranking in rankings:
             for rank, chunk_id in enumerate(ranking):
                 fused[chunk_id] = fused.get(chunk_id, 0.0) + 1.0 / (self.settings.rrf_k + rank + 1)
-        order = sorted(fused, key=lambda cid: (-fused[cid], cid))
-
         texts = {c.id: c for c in dense}
-        missing = [cid for cid in order if cid not in texts]
+        missing = [cid for cid in fused if cid not in texts]
         texts.update({c.id: c for c in self.index.store.get_chunks(missing)})
+        if region and self.settings.region_boost:
+            # International guidance always counts; the clinician's own jurisdiction's comes first.
+            for chunk_id, chunk in texts.items():
+                if chunk_id in fused and chunk.metadata.get("region") not in (None, "international"):
+                    fused[chunk_id] *= 1 + self.settings.region_boost
+        order = sorted(fused, key=lambda cid: (-fused[cid], cid))
 
         kept: list[str] = []
         kept_tokens: list[set[str]] = []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -12,6 +13,7 @@ from bot.safety import OUT_OF_SCOPE_TEXT
 from bot.models import Answer, Filters, Question, Turn
 from bot.pipeline import Pipeline
 from bot.retrieve import standalone_query
+from conftest import make_settings
 
 MARKER = re.compile(r" \[(\d+)\]")
 
@@ -169,3 +171,19 @@ def test_parts_lift_a_compound_question_above_the_not_covered_line(library_pipel
     )
     assert not answer.flags.not_covered
     assert "dhsc-health-staff-modern-slavery" in {c.source_id for c in answer.citations}
+
+
+def test_the_clinicians_own_jurisdiction_is_boosted_but_international_still_counts(library_dir: Path) -> None:
+    from bot.index import Index
+    from bot.retrieve import Retriever
+
+    question = "How do I make a referral for a patient who may be a victim of trafficking?"
+    index = Index(make_settings(library_dir))
+    flat = Retriever(index, make_settings(library_dir, region_boost=0.0)).retrieve(question, region="UK").evidence
+    boosted = Retriever(index, make_settings(library_dir)).retrieve(question, region="UK").evidence
+
+    def regional(evidence: list) -> int:
+        return sum(e.region != "international" for e in evidence)
+
+    assert regional(boosted) > regional(flat), ([e.region for e in flat], [e.region for e in boosted])
+    assert {e.region for e in boosted} <= {"UK", "UK-England", "UK-Wales", "UK-Scotland", "UK-NI", "Europe", "international"}
