@@ -68,7 +68,12 @@ class Pipeline:
                 answerer="safety",
             )
 
-        query = standalone_query(asked.text, history)
+        prompts_used: list[str] = []
+        rewritten = None
+        if history and isinstance(self.answerer, LLMAnswerer):
+            rewritten = self.answerer.rewrite(asked.text, history)
+            prompts_used += [self.answerer.rewriter.tag] if rewritten else []
+        query = rewritten or standalone_query(asked.text, history)
         retrieval = self.retriever.retrieve(query, filters=question.filters, region=region)
         retrieve_ms = _ms(started)
 
@@ -104,7 +109,7 @@ class Pipeline:
             confidence=round(drafted.best_similarity, 4),
             query=query,
             fallback_reason=model.fallback_reason if model else None,
-            prompt_version=model.prompt_version if model else "",
+            prompt_version=",".join(([model.prompt_version] if model else []) + prompts_used),
             dropped=[Dropped(sentence=r.sentence, reason=r.reason) for r in (model.removed or [])] if model else [],
         )
 

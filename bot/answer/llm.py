@@ -20,8 +20,11 @@ from bot.answer.extractive import Drafted, ExtractiveAnswerer
 from bot.config import Settings
 from bot.index.embeddings import MiniLMEmbeddings
 from bot.index.store import ChunkStore
-from bot.models import Evidence
+from bot.models import Evidence, Turn
 from bot.prompts import load_prompt
+
+
+MAX_REWRITE_CHARS = 500
 
 
 class ModelFailed(Exception):
@@ -55,6 +58,7 @@ class LLMAnswerer:
         self.checker = CitationChecker(store, embedder, settings.citation_support)
         self.system = load_prompt("system")
         self.prompt = load_prompt("answer")
+        self.rewriter = load_prompt("rewrite")
         self.client = openai.OpenAI(
             base_url=settings.llm_base_url,
             api_key=settings.llm_api_key or os.environ.get("OPENAI_API_KEY") or "not-needed",
@@ -66,20 +70,17 @@ class LLMAnswerer:
     def prompt_version(self) -> str:
         return f"{self.system.tag},{self.prompt.tag}"
 
-    def _complete(self, question: str, region: str | None, evidence: list[Evidence]) -> str:
+    def _user_message(self, question: str, region: str | None, evidence: list[Evidence]) -> str:
+        return self.prompt.render(
+            evidence=evidence_block(evidence),
+            region=region or "unknown (give international guidance; the clinician uses local numbers)",
+            question=html.escape(question, quote=False),
+        )
+
+    def _chat(self, messages: list[dict[str, str]]) -> str:
+        """The model's streamed reply in full, or ModelFailed saying why there is none."""
         import openai
 
-        messages = [
-            {"role": "system", "content": self.system.template},
-            {
-                "role": "user",
-                "content": self.prompt.render(
-                    evidence=evidence_block(evidence),
-                    region=region or "unknown (give international guidance; the clinician uses local numbers)",
-                    question=html.escape(question, quote=False),
-                ),
-            },
-        ]
         pieces: list[str] = []
         finished = False
         try:
@@ -105,10 +106,32 @@ class LLMAnswerer:
             raise ModelFailed(f"broken or malformed stream from the model: {type(exc).__name__}") from exc
         if not finished:
             raise ModelFailed("broken or malformed stream from the model: it ended before the answer finished")
-        text = "".join(pieces).strip()
+        # The evidence went in HTML-escaped; a model that copies it writes "&amp;" for "&".
+        text = html.unescape("".join(pieces)).strip()
         if not text:
             raise ModelFailed("model returned no text")
         return text
+
+    def rewrite(self, question: str, history: list[Turn]) -> str | None:
+        """The follow-up made stand-alone by the model, or None when the model gives nothing usable
+        (the caller then uses the deterministic rule). Only the clinician's turns are sent."""
+        turns = [t.content for t in history if t.role == "user"]
+        if not turns:
+            return None
+        content = self.rewriter.render(
+            history="\n".join(f"- {html.escape(t, quote=False)}" for t in turns[-4:]),
+            question=html.escape(question, quote=False),
+        )
+        try:
+            reply = self._chat([{"role": "user", "content": content}])
+        except ModelFailed:
+            return None
+        lines = [line.strip().strip('"') for line in reply.splitlines() if line.strip()]
+        rewritten = lines[0] if lines else ""
+        # A rewrite much longer than what it rewrites is the model answering, not rewriting.
+        if not rewritten or len(rewritten) > MAX_REWRITE_CHARS or len(rewritten) > 3 * (len(question) + len(turns[-1])):
+            return None
+        return rewritten
 
     def draft(
         self, question: str, query_vectors: np.ndarray, evidence: list[Evidence], region: str | None = None
@@ -124,7 +147,10 @@ class LLMAnswerer:
         if floor.not_covered:  # evidence too weak to answer from: the model is not asked to try
             return fallback(None)
         try:
-            text = self._complete(question, region, evidence)
+            text = self._chat([
+                {"role": "system", "content": self.system.template},
+                {"role": "user", "content": self._user_message(question, region, evidence)},
+            ])
         except ModelFailed as exc:
             return fallback(str(exc))
         checked = self.checker.check(text, evidence)
