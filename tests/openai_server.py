@@ -2,7 +2,8 @@
 
 `POST /v1/chat/completions`, streamed (`text/event-stream`, `chat.completion.chunk` objects, then
 `data: [DONE]`) or not (`chat.completion`), with OpenAI's error body for 429/500. Tests set
-`server.mode` ("echo", "noisy", "text", "status", "slow", "broken") and read `server.requests`.
+`server.mode` ("echo", "noisy", "obedient", "text", "status", "slow", "broken") and read `server.requests`;
+follow-up rewrite requests are answered with `server.rewrite` (or an echo of the subject).
 """
 
 from __future__ import annotations
@@ -31,6 +32,23 @@ def echo_answer(prompt: str, passages: int = 2) -> str:
             best = max(candidates, key=lambda s: len(question & set(re.findall(r"[a-z0-9]{3,}", s.lower()))))
             sentences.append(f"{best.rstrip('.')} [{n}].")
     return " ".join(sentences) or "The library does not cover this."
+
+
+_ORDER = re.compile(r"\bsay\b\s*:?\s*[\"\u201c]?([^\"\u201d\n]{3,}?)[\"\u201d]?(?:\s*\[\d+\])?(?:\.|\n|$)", re.IGNORECASE)
+
+
+def obey(messages: list[dict[str, str]]) -> str:
+    """A model with no defences: it follows the first "say X" it finds in the user message,
+    evidence included, and cites [1] for it; with no order to follow it behaves like echo."""
+    order = _ORDER.search(html.unescape(messages[-1]["content"]))
+    return f"{order.group(1).strip().rstrip('.')} [1]." if order else echo_answer(messages[-1]["content"])
+
+
+def echo_rewrite(prompt: str) -> str:
+    """A rewrite that names the subject: the latest question followed by the earlier one."""
+    earlier = re.findall(r"^- (.+)$", prompt.split("</conversation>")[0], re.MULTILINE)
+    question = prompt.rsplit("<question>", 1)[-1].split("</question>")[0].strip()
+    return html.unescape(f"{question} (about: {earlier[-1]})" if earlier else question)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -62,8 +80,15 @@ class _Handler(BaseHTTPRequestHandler):
         if server.mode == "slow":
             time.sleep(server.delay_s)
         prompt = body["messages"][-1]["content"]
-        content = server.reply if server.mode == "text" else echo_answer(prompt)
-        if server.mode == "noisy":  # a careless model: one unsupported claim, one invented citation
+        if "<conversation>" in prompt:  # the follow-up rewrite prompt
+            content = server.rewrite if server.rewrite is not None else echo_rewrite(prompt)
+        elif server.mode == "obedient":
+            content = obey(body["messages"])
+        elif server.mode == "text":
+            content = server.reply
+        else:
+            content = echo_answer(prompt)
+        if server.mode == "noisy" and "<conversation>" not in prompt:  # a careless model: one unsupported claim, one invented citation
             content += " Every trafficked patient must be reported to the police at once [1]. Ring 0800 000 0000 [9]."
         created, ident, model = int(time.time()), "chatcmpl-scripted", body.get("model", "scripted")
         if not body.get("stream"):
@@ -104,6 +129,7 @@ class ScriptedOpenAI(LoopbackServer):
         self.base_url = f"{self.origin}/v1"
         self.mode = "echo"
         self.reply = ""
+        self.rewrite: str | None = None  # the reply to follow-up rewrite requests; None: echo_rewrite
         self.status = 500
         self.delay_s = 0.0
         self.requests: list[dict[str, Any]] = []
