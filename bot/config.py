@@ -66,6 +66,9 @@ class Settings(BaseSettings):
         0.8, ge=0.0, le=1.5, description="Support a cited passage must give a model-written sentence, else it is dropped."
     )
     wordpress_timeout_s: float = Field(30.0, gt=0, le=600, description="Timeout of each WordPress REST or PDF request.")
+    feedback_db_url: str = Field(
+        "", description="SQLAlchemy URL of the feedback database; empty: sqlite in BOT_DATA_DIR/feedback.db."
+    )
     host: str = Field("127.0.0.1", description="Address `bot serve` binds.")
     port: int = Field(8000, ge=1, le=65535, description="Port `bot serve` binds.")
     log_level: Literal["debug", "info", "warning", "error"] = Field("info", description="Server log level.")
@@ -79,6 +82,10 @@ class Settings(BaseSettings):
             if parsed.scheme not in ("http", "https") or not parsed.hostname:
                 raise ValueError(f"BOT_CHROMA_URL must look like http://host:port, got {value!r}")
         return value
+
+    @property
+    def feedback_url(self) -> str:
+        return self.feedback_db_url or f"sqlite:///{self.data_dir / 'feedback.db'}"
 
     @property
     def uses_llm(self) -> bool:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 import re
+import uuid
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator
@@ -228,6 +229,7 @@ class Dropped(BaseModel):
 
 
 class Answer(BaseModel):
+    id: str = Field(default_factory=lambda: uuid.uuid4().hex, description="Quote it in POST /v1/feedback.")
     text: str
     citations: list[Citation] = Field(default_factory=list)
     flags: Flags = Field(default_factory=Flags)

@@ -6,6 +6,7 @@ Channels (CLI, HTTP API, widget, Slack, Teams, eval) only translate to and from 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from functools import lru_cache
 
 from bot.answer.extractive import Drafted, ExtractiveAnswerer
@@ -14,10 +15,12 @@ from bot.config import Settings, get_settings
 from bot.errors import IndexNotReady
 from bot.escalation import build_block, prepend
 from bot.index import Index
-from bot.models import Answer, Dropped, Flags, Question, Timings, Turn, region_named_in
+from bot.models import Answer, Dropped, Evidence, Flags, Question, Timings, Turn, region_named_in
 from bot.referrals import load_referrals
 from bot.retrieve import Retriever, standalone_query
-from bot.safety import NO_REGION_NOTE, OUT_OF_SCOPE_TEXT, PII_REMINDER, about_the_remit, is_emergency, referral_numbers, refusal, scrub
+from bot.safety import (
+    NO_REGION_NOTE, OUT_OF_SCOPE_TEXT, PII_REMINDER, Scrubbed, about_the_remit, is_emergency, referral_numbers, refusal, scrub,
+)
 
 
 def _ms(start: float) -> float:
@@ -49,13 +52,22 @@ class Pipeline:
                 "which reads the library in BOT_KNOWLEDGE_DIR."
             )
 
-    def answer(self, question: Question) -> Answer:
+    def scrub(self, text: str) -> Scrubbed:
+        """`text` with patient identifiers replaced by [kind]; the library's referral numbers stay."""
+        return scrub(text, self._keep_numbers)
+
+    def scrubbed_history(self, history: list[Turn]) -> list[Turn]:
+        return [turn.model_copy(update={"content": self.scrub(turn.content).text}) for turn in history]
+
+    def answer(self, question: Question, on_evidence: Callable[[list[Evidence]], None] | None = None) -> Answer:
+        """The cited answer. `on_evidence`, if given, receives the evidence as soon as it is
+        retrieved, before the answer is written (a streaming channel shows it early)."""
         started = time.perf_counter()
         self.ensure_ready()
         region = question.region or self.settings.region or region_named_in(question.question) or None
         # Identifiers leave the question before it is searched, logged or sent anywhere.
-        asked = scrub(question.question, self._keep_numbers)
-        history = [turn.model_copy(update={"content": scrub(turn.content, self._keep_numbers).text}) for turn in question.history]
+        asked = self.scrub(question.question)
+        history = self.scrubbed_history(question.history)
         pii_removed = bool(asked.kinds)
 
         declined = refusal(asked.text)
@@ -76,6 +88,8 @@ class Pipeline:
         query = rewritten or standalone_query(asked.text, history)
         retrieval = self.retriever.retrieve(query, filters=question.filters, region=region)
         retrieve_ms = _ms(started)
+        if on_evidence:
+            on_evidence(retrieval.evidence)
 
         answer_started = time.perf_counter()
         drafted: Drafted = self.answerer.draft(query, retrieval.part_vectors, retrieval.evidence, region)
