@@ -10,9 +10,10 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 
-from bot.api.routes import chat, health
+from bot.api.routes import chat, completions, feedback, health, sources, widget
 from bot.config import Settings, get_settings
 from bot.errors import BotError, IndexNotReady
+from bot.feedback import FeedbackStore
 from bot.pipeline import Pipeline
 
 log = logging.getLogger("bot.api")
@@ -27,9 +28,14 @@ def create_app(settings: Settings | None = None, pipeline: Pipeline | None = Non
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.settings = settings
         app.state.pipeline = pipeline or Pipeline(settings)
+        app.state.feedback = FeedbackStore(settings.feedback_url)
         app.state.pipeline.warm_up()
-        yield
+        try:
+            yield
+        finally:
+            app.state.feedback.close()
 
     app = FastAPI(
         title="Frontline trafficking guidance assistant",
@@ -46,6 +52,6 @@ def create_app(settings: Settings | None = None, pipeline: Pipeline | None = Non
         log.warning("%s on %s: %s", type(exc).__name__, request.url.path, exc)
         return JSONResponse(status_code=status, content={"error_code": type(exc).__name__, "detail": str(exc)})
 
-    app.include_router(health.router)
-    app.include_router(chat.router)
+    for module in (health, chat, completions, sources, feedback, widget):
+        app.include_router(module.router)
     return app

@@ -67,8 +67,8 @@ class Index:
         for meta in self.metadata.values():
             entry = found.setdefault(
                 meta["source_id"],
-                {key: meta.get(key) for key in ("source_id", "title", "publisher", "year", "url", "type",
-                                                "region", "clinical", "path")} | {"chunks": 0},
+                {key: meta.get(key) for key in ("source_id", "title", "publisher", "authors", "year", "url", "type",
+                                                "region", "clinical", "tags", "reviewed", "path")} | {"chunks": 0},
             )
             entry["chunks"] += 1
         return dict(sorted(found.items()))
