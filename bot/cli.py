@@ -240,11 +240,97 @@ def bench(
 
 @app.command()
 @_friendly_errors
+def load(
+    url: Annotated[str | None, typer.Option(help="A running server (default: start `bot serve` on loopback over BOT_DATA_DIR).")] = None,
+    clients: Annotated[int, typer.Option(min=1, help="Concurrent clients.")] = 1,
+    seconds: Annotated[float, typer.Option(min=1, help="How long to keep asking.")] = 20,
+    path: Annotated[str, typer.Option(help="The endpoint to load.")] = "/v1/chat",
+    out: Annotated[Path, typer.Option(help="Folder for load-<timestamp>.json.")] = Path("eval/reports"),
+) -> None:
+    """HTTP latency with concurrent clients: p50/p95/p99, errors, requests per second.
+
+    A benchmark, not a test: it prints a table and writes load-<timestamp>.json.
+    """
+    from bot.loadtest import run_load
+
+    table, report = run_load(get_settings(), out, url, clients, seconds, path)
+    sys.stdout.write(table + "\n" + f"results: {report}\n")
+
+
+feedback_app = typer.Typer(help="Clinicians' ratings of answers: list, review, export as golden cases.", no_args_is_help=True)
+app.add_typer(feedback_app, name="feedback")
+
+
+def _feedback_store() -> Any:
+    from bot.feedback import FeedbackStore
+
+    return FeedbackStore(get_settings().feedback_url)
+
+
+@feedback_app.command("list")
+@_friendly_errors
+def feedback_list(
+    unreviewed: Annotated[bool, typer.Option("--unreviewed", help="Only feedback not yet reviewed.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+) -> None:
+    """Show stored feedback with the question and answer it rates."""
+    items = _feedback_store().list(only_unreviewed=unreviewed)
+    if as_json:
+        _print_json([item.model_dump(mode="json") for item in items])
+        return
+    table = Table("id", "rating", "reviewed", "channel", "question", "comment")
+    for item in items:
+        table.add_row(str(item.id), item.rating, "yes" if item.reviewed else "no", item.channel, item.question[:80], item.comment[:60])
+    out.print(table)
+    out.print(f"{len(items)} feedback item(s).")
+
+
+@feedback_app.command("review")
+@_friendly_errors
+def feedback_review(
+    feedback_id: Annotated[int, typer.Argument(help="The feedback's id (from `bot feedback list`).")],
+    category: Annotated[str | None, typer.Option(help="in_scope, emergency, out_of_scope or adversarial (default: from the answer's flags).")] = None,
+    expected_source: Annotated[list[str] | None, typer.Option("--expected-source", help="A source that answers it; repeat.")] = None,
+    must_include: Annotated[list[str] | None, typer.Option("--must-include", help="A fact the answer must state: alternatives separated by |; repeat.")] = None,
+    must_not_include: Annotated[list[str] | None, typer.Option("--must-not-include", help="A pattern the answer must not match; repeat.")] = None,
+) -> None:
+    """Mark feedback reviewed, with what the right answer needs (the golden case's fields).
+
+    With no options, the rated answer is accepted as right: its category from its flags and, for a
+    thumbs-up, its cited sources as the expected ones.
+    """
+    from bot.feedback import Review
+
+    store = _feedback_store()
+    review = None
+    if category or expected_source or must_include or must_not_include:
+        review = Review(
+            category=category or store.review_defaults(feedback_id).category,  # type: ignore[arg-type]
+            expected_sources=expected_source or [],
+            must_include=[group.split("|") for group in must_include or []],
+            must_not_include=must_not_include or [],
+        )
+    item = store.review(feedback_id, review)
+    out.print(f"feedback {item.id} reviewed: {item.review}")
+
+
+@feedback_app.command("export")
+@_friendly_errors
+def feedback_export(
+    out_file: Annotated[Path, typer.Option("--out", help="Golden-set JSONL to write.")] = Path("eval/golden/feedback.jsonl"),
+) -> None:
+    """Write reviewed feedback as golden-set JSONL, ready for `bot eval --golden FILE`."""
+    count = _feedback_store().export(out_file)
+    out.print(f"{count} reviewed case(s) written to {out_file}")
+
+
+@app.command()
+@_friendly_errors
 def serve(
     host: Annotated[str | None, typer.Option(help="Address to bind (default BOT_HOST).")] = None,
     port: Annotated[int | None, typer.Option(help="Port to bind (default BOT_PORT).")] = None,
 ) -> None:
-    """Serve the HTTP API (POST /v1/chat, GET /healthz)."""
+    """Serve the HTTP API, the widget (/widget.js) and its demo page (/)."""
     import uvicorn
 
     from bot.api.app import create_app
