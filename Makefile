@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 # Every pip call takes the constraints file: unpinned, pip would pull a multi-GB CUDA torch.
 PIP    := $(BIN)/python -m pip install --quiet -c constraints.txt
 
-.PHONY: setup run test test-setup test-local-llm local-llm clean-index
+.PHONY: setup run test test-setup browser test-local-llm local-llm clean-index
 
 setup: $(VENV)/.installed
 
@@ -19,11 +19,18 @@ run: setup
 	$(BIN)/bot ingest
 	$(BIN)/bot serve
 
-test-setup: $(VENV)/.installed-test
+test-setup: $(VENV)/.installed-test browser
 
 $(VENV)/.installed-test: $(VENV)/.installed
 	$(PIP) -e '.[test]'
 	touch $@
+
+# The widget tests drive Debian's Chromium through Playwright (never `playwright install`).
+browser:
+	@command -v chromium >/dev/null || { \
+		echo "installing Debian's chromium for the widget tests"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; }
 
 # pytest's exit 5 means no test ran: that is a failure, said plainly.
 test: test-setup

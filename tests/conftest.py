@@ -10,6 +10,8 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -119,3 +121,35 @@ def run_bot(*args: str, env: dict[str, str], cwd: Path | None = None) -> subproc
     return subprocess.run(
         [BOT, *args], env=env, cwd=cwd or tempfile.gettempdir(), capture_output=True, text=True, timeout=600
     )
+
+
+@contextmanager
+def serving_bot(data_dir: Path, cwd: Path, **extra_env: str) -> Iterator[str]:
+    """A real `bot serve` on a free loopback port, stopped on exit; yields its base URL."""
+    port = free_port()
+    server = subprocess.Popen(
+        [BOT, "serve", "--host", "127.0.0.1", "--port", str(port)],
+        env=bot_env(data_dir, **extra_env), cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_until(lambda: httpx.get(f"{base}/healthz", timeout=2).status_code == 200, 120, "bot serve", server)
+        yield base
+    finally:
+        stop(server)
+
+
+@dataclass(frozen=True)
+class LiveServer:
+    url: str
+    feedback_url: str
+
+
+@pytest.fixture(scope="session")
+def live_server(library_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """`bot serve` over the shipped library, shared by the tests that need a real server, with a
+    feedback database of its own."""
+    folder = tmp_path_factory.mktemp("live-server")
+    feedback_url = f"sqlite:///{folder / 'feedback.db'}"
+    with serving_bot(library_dir, folder, BOT_FEEDBACK_DB_URL=feedback_url) as base:
+        yield LiveServer(base, feedback_url)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,7 +13,7 @@ from fastapi.testclient import TestClient
 from bot.api.app import create_app
 from bot.config import Settings
 from bot.pipeline import Pipeline
-from conftest import BOT, bot_env, free_port, make_settings, run_bot, stop, wait_until
+from conftest import bot_env, make_settings, run_bot, serving_bot
 
 QUESTION = {"question": "What is the phone number for the UK modern slavery helpline?", "region": "UK", "history": []}
 
@@ -26,8 +25,8 @@ def client(library_pipeline: Pipeline) -> Iterator[TestClient]:
 
 
 def comparable(answer: dict) -> dict:
-    """The Answer without what legitimately differs between two runs (the clock)."""
-    return {key: value for key, value in answer.items() if key != "timings"}
+    """The Answer without what legitimately differs between two runs (the clock, the answer id)."""
+    return {key: value for key, value in answer.items() if key not in ("timings", "id")}
 
 
 def test_healthz(client: TestClient) -> None:
@@ -79,17 +78,8 @@ def test_cli_and_real_server_give_the_same_answer(library_dir: Path, tmp_path: P
     assert cli.returncode == 0, cli.stderr
     from_cli = json.loads(cli.stdout)
 
-    port = free_port()
-    server = subprocess.Popen(
-        [BOT, "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env=env, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_until(lambda: httpx.get(f"{base}/healthz", timeout=2).status_code == 200, 120, "bot serve", server)
+    with serving_bot(library_dir, tmp_path) as base:
         from_http = httpx.post(f"{base}/v1/chat", json=QUESTION, timeout=60).json()
-    finally:
-        stop(server)
 
     assert comparable(from_cli) == comparable(from_http)
     assert from_cli["citations"] and not from_cli["flags"]["not_covered"]
