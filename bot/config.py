@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlparse
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Nothing may wait on a model hub or phone home: set before any library reads them.
@@ -21,9 +21,14 @@ os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 
+def _also(name: str) -> AliasChoices:
+    """A setting read from BOT_<NAME> or from the platform's own variable name."""
+    return AliasChoices(f"BOT_{name}", name)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
-        env_prefix="BOT_", env_file=".env", env_ignore_empty=True, extra="ignore"
+        env_prefix="BOT_", env_file=".env", env_ignore_empty=True, extra="ignore", populate_by_name=True
     )
 
     data_dir: Path = Field(Path(".data"), description="Where the embedded index and BM25 files live.")
@@ -69,6 +74,19 @@ class Settings(BaseSettings):
     feedback_db_url: str = Field(
         "", description="SQLAlchemy URL of the feedback database; empty: sqlite in BOT_DATA_DIR/feedback.db."
     )
+    # Slack and Teams read the names their platforms document; the BOT_ spelling works too.
+    slack_bot_token: str = Field("", validation_alias=_also("SLACK_BOT_TOKEN"), description="Slack bot token (xoxb-…).")
+    slack_signing_secret: str = Field("", validation_alias=_also("SLACK_SIGNING_SECRET"), description="Slack signing secret.")
+    slack_app_token: str = Field("", validation_alias=_also("SLACK_APP_TOKEN"), description="Slack app-level token (xapp-…), for Socket Mode.")
+    slack_api_url: str = Field("https://slack.com/api/", description="Slack Web API base URL.")
+    microsoft_app_id: str = Field("", validation_alias=_also("MICROSOFT_APP_ID"), description="Azure Bot app id.")
+    microsoft_app_password: str = Field("", validation_alias=_also("MICROSOFT_APP_PASSWORD"), description="Azure Bot client secret.")
+    microsoft_app_tenant_id: str = Field("", validation_alias=_also("MICROSOFT_APP_TENANT_ID"), description="Tenant of a single-tenant bot.")
+    teams_openid_url: str = Field(
+        "https://login.botframework.com/v1/.well-known/openidconfiguration",
+        description="OpenID metadata naming the keys that sign Bot Framework tokens.",
+    )
+    teams_token_url: str = Field("", description="Client-credentials token endpoint; empty: Microsoft's for the tenant.")
     host: str = Field("127.0.0.1", description="Address `bot serve` binds.")
     port: int = Field(8000, ge=1, le=65535, description="Port `bot serve` binds.")
     log_level: Literal["debug", "info", "warning", "error"] = Field("info", description="Server log level.")
@@ -86,6 +104,19 @@ class Settings(BaseSettings):
     @property
     def feedback_url(self) -> str:
         return self.feedback_db_url or f"sqlite:///{self.data_dir / 'feedback.db'}"
+
+    @property
+    def slack_enabled(self) -> bool:
+        return bool(self.slack_bot_token and self.slack_signing_secret)
+
+    @property
+    def teams_enabled(self) -> bool:
+        return bool(self.microsoft_app_id and self.microsoft_app_password)
+
+    @property
+    def teams_token_endpoint(self) -> str:
+        tenant = self.microsoft_app_tenant_id or "botframework.com"
+        return self.teams_token_url or f"https://login.microsoftonline.com/{tenant}/oauth2/v2.0/token"
 
     @property
     def uses_llm(self) -> bool:

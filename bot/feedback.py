@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text, create_engine, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
 from bot.errors import BotError
@@ -43,6 +44,7 @@ class AnswerRecord(_Base):
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     channel: Mapped[str] = mapped_column(String(32))
+    conversation: Mapped[str | None] = mapped_column(String(300), nullable=True, index=True)
     question: Mapped[str] = mapped_column(Text)
     history: Mapped[list[dict[str, str]]] = mapped_column(JSON)
     region: Mapped[str | None] = mapped_column(String(32), nullable=True)
@@ -62,6 +64,16 @@ class FeedbackRecord(_Base):
     comment: Mapped[str] = mapped_column(Text, default="")
     reviewed: Mapped[bool] = mapped_column(Boolean, default=False)
     review: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+
+
+class SeenEvent(_Base):
+    """Platform event ids already taken (Slack retries, Bot Framework redeliveries): one question, one answer,
+    across every worker sharing the database."""
+
+    __tablename__ = "seen_events"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class Feedback(BaseModel):
@@ -113,11 +125,34 @@ class FeedbackStore:
     def close(self) -> None:
         self.engine.dispose()
 
-    def record_answer(self, answer: Answer, question: str, history: list[Turn], channel: str) -> None:
+    def first_time(self, key: str) -> bool:
+        """True the first time `key` is offered, False ever after (by any process sharing the database)."""
+        try:
+            with self._session.begin() as session:
+                session.add(SeenEvent(key=key[:200], seen_at=datetime.now(UTC)))
+        except IntegrityError:
+            return False
+        return True
+
+    def recent_turns(self, conversation: str, limit: int = 3) -> list[Turn]:
+        """The last `limit` questions and answers of a conversation, oldest first, as history."""
+        with self._session() as session:
+            rows = session.execute(
+                select(AnswerRecord).where(AnswerRecord.conversation == conversation)
+                .order_by(AnswerRecord.created_at.desc()).limit(limit)
+            ).scalars().all()
+        turns: list[Turn] = []
+        for row in reversed(rows):
+            turns += [Turn(role="user", content=row.question), Turn(role="assistant", content=row.text[:8000])]
+        return turns
+
+    def record_answer(
+        self, answer: Answer, question: str, history: list[Turn], channel: str, conversation: str | None = None
+    ) -> None:
         """Keep a served answer so feedback can name it. `question` and `history` must be scrubbed."""
         with self._session.begin() as session:
             session.merge(AnswerRecord(
-                id=answer.id, created_at=datetime.now(UTC), channel=channel, question=question,
+                id=answer.id, created_at=datetime.now(UTC), channel=channel, conversation=conversation, question=question,
                 history=[t.model_dump() for t in history], region=answer.region, text=answer.text,
                 citations=[c.model_dump(mode="json") for c in answer.citations],
                 flags=answer.flags.model_dump(),

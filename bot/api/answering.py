@@ -32,14 +32,21 @@ def question_or_422(**fields: Any) -> Question:
         raise RequestValidationError(exc.errors(include_url=False, include_context=False)) from exc
 
 
-def record(store: FeedbackStore, pipeline: Pipeline, question: Question, answer: Answer, channel: str) -> None:
-    store.record_answer(answer, pipeline.scrub(question.question).text, pipeline.scrubbed_history(question.history), channel)
+def record(
+    store: FeedbackStore, pipeline: Pipeline, question: Question, answer: Answer, channel: str, conversation: str | None = None
+) -> None:
+    store.record_answer(
+        answer, pipeline.scrub(question.question).text, pipeline.scrubbed_history(question.history), channel, conversation
+    )
 
 
-async def answer(pipeline: Pipeline, store: FeedbackStore, question: Question, channel: str) -> Answer:
+async def answer(
+    pipeline: Pipeline, store: FeedbackStore, question: Question, channel: str, conversation: str | None = None
+) -> Answer:
+    """The pipeline's answer, recorded so that feedback can name it (`conversation`: a channel's thread)."""
     # The pipeline is CPU-bound (embedding, search): keep the event loop free for other requests.
     result = await run_in_threadpool(pipeline.answer, question)
-    await run_in_threadpool(record, store, pipeline, question, result, channel)
+    await run_in_threadpool(record, store, pipeline, question, result, channel, conversation)
     return result
 
 
