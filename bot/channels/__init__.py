@@ -1,0 +1,1 @@
+"""Chat platforms (Slack, Microsoft Teams): each only translates to and from the one pipeline."""
