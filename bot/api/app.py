@@ -10,7 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 
-from bot.api.routes import chat, completions, feedback, health, sources, widget
+from bot.api.routes import chat, completions, feedback, health, slack, sources, teams, widget
 from bot.config import Settings, get_settings
 from bot.errors import BotError, IndexNotReady
 from bot.feedback import FeedbackStore
@@ -31,10 +31,25 @@ def create_app(settings: Settings | None = None, pipeline: Pipeline | None = Non
         app.state.settings = settings
         app.state.pipeline = pipeline or Pipeline(settings)
         app.state.feedback = FeedbackStore(settings.feedback_url)
+        app.state.slack_handler = None
+        app.state.teams = None
+        if settings.teams_enabled:
+            from bot.channels.teams import TeamsChannel
+
+            app.state.teams = TeamsChannel(settings, app.state.pipeline, app.state.feedback)
+        if settings.slack_enabled:
+            from slack_bolt.adapter.fastapi.async_handler import AsyncSlackRequestHandler
+
+            from bot.channels.slack import SlackChannel
+
+            app.state.slack = SlackChannel(settings, app.state.pipeline, app.state.feedback)
+            app.state.slack_handler = AsyncSlackRequestHandler(app.state.slack.app)
         app.state.pipeline.warm_up()
         try:
             yield
         finally:
+            if app.state.teams is not None:
+                await app.state.teams.close()
             app.state.feedback.close()
 
     app = FastAPI(
@@ -52,6 +67,6 @@ def create_app(settings: Settings | None = None, pipeline: Pipeline | None = Non
         log.warning("%s on %s: %s", type(exc).__name__, request.url.path, exc)
         return JSONResponse(status_code=status, content={"error_code": type(exc).__name__, "detail": str(exc)})
 
-    for module in (health, chat, completions, sources, feedback, widget):
+    for module in (health, chat, completions, sources, feedback, widget, slack, teams):
         app.include_router(module.router)
     return app
