@@ -257,6 +257,21 @@ def load(
     sys.stdout.write(table + "\n" + f"results: {report}\n")
 
 
+@app.command("slack-socket")
+@_friendly_errors
+def slack_socket() -> None:
+    """Answer Slack over Socket Mode (no public URL needed): needs SLACK_BOT_TOKEN and SLACK_APP_TOKEN."""
+    import asyncio
+
+    from bot.channels.slack import run_socket_mode
+    from bot.errors import ConfigError
+
+    settings = get_settings()
+    if not (settings.slack_bot_token and settings.slack_app_token):
+        raise ConfigError("Socket Mode needs SLACK_BOT_TOKEN (xoxb-…) and SLACK_APP_TOKEN (xapp-…)")
+    asyncio.run(run_socket_mode(settings))
+
+
 feedback_app = typer.Typer(help="Clinicians' ratings of answers: list, review, export as golden cases.", no_args_is_help=True)
 app.add_typer(feedback_app, name="feedback")
 

@@ -31,7 +31,7 @@ from bot.pipeline import Pipeline  # noqa: E402
 def _clean_bot_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     """No test sees the developer's BOT_* variables or .env file."""
     for name in list(os.environ):
-        if name.startswith("BOT_"):
+        if name.startswith(("BOT_", "SLACK_", "MICROSOFT_APP_")):
             monkeypatch.delenv(name)
     monkeypatch.setitem(Settings.model_config, "env_file", None)
 
@@ -111,7 +111,7 @@ def chroma_server(tmp_path: Path) -> Iterator[str]:
 
 
 def bot_env(data_dir: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("BOT_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "SLACK_", "MICROSOFT_APP_"))}
     env.update({"BOT_DATA_DIR": str(data_dir), "BOT_KNOWLEDGE_DIR": str(KNOWLEDGE), **extra})
     return env
 
