@@ -87,6 +87,16 @@ class Settings(BaseSettings):
         description="OpenID metadata naming the keys that sign Bot Framework tokens.",
     )
     teams_token_url: str = Field("", description="Client-credentials token endpoint; empty: Microsoft's for the tenant.")
+    api_keys: str = Field(
+        "", description="Comma-separated keys the chat endpoints require; `key@https://origin|https://other` binds a widget key to origins."
+    )
+    cors_origins: str = Field("", description="Comma-separated origins allowed to call the API from a browser.")
+    admin_token: str = Field("", description="Bearer token for /v1/admin/*; empty: the admin endpoints are off.")
+    rate_limit_per_minute: int = Field(60, ge=0, description="Chat requests a minute per key and per client address; 0: no limit.")
+    max_body_bytes: int = Field(65536, ge=1024, description="Largest request body accepted.")
+    log_questions: bool = Field(False, description="Log questions (identifiers removed); off: questions never reach the logs.")
+    log_format: Literal["json", "text"] = Field("json", description="Log lines as JSON objects or as text.")
+    workers: int = Field(1, ge=1, le=64, description="API worker processes `bot serve` starts.")
     host: str = Field("127.0.0.1", description="Address `bot serve` binds.")
     port: int = Field(8000, ge=1, le=65535, description="Port `bot serve` binds.")
     log_level: Literal["debug", "info", "warning", "error"] = Field("info", description="Server log level.")
@@ -104,6 +114,10 @@ class Settings(BaseSettings):
     @property
     def feedback_url(self) -> str:
         return self.feedback_db_url or f"sqlite:///{self.data_dir / 'feedback.db'}"
+
+    @property
+    def cors_allowed(self) -> list[str]:
+        return [o.strip().rstrip("/") for o in self.cors_origins.split(",") if o.strip()]
 
     @property
     def slack_enabled(self) -> bool:

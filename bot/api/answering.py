@@ -16,6 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
+from bot.api.observability import count_answer
 from bot.errors import BotError
 from bot.feedback import FeedbackStore
 from bot.models import Answer, Evidence, Question
@@ -35,9 +36,9 @@ def question_or_422(**fields: Any) -> Question:
 def record(
     store: FeedbackStore, pipeline: Pipeline, question: Question, answer: Answer, channel: str, conversation: str | None = None
 ) -> None:
-    store.record_answer(
-        answer, pipeline.scrub(question.question).text, pipeline.scrubbed_history(question.history), channel, conversation
-    )
+    asked = pipeline.scrub(question.question).text
+    store.record_answer(answer, asked, pipeline.scrubbed_history(question.history), channel, conversation)
+    count_answer(answer, channel, asked, pipeline.settings.log_questions)
 
 
 async def answer(

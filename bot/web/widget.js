@@ -10,6 +10,7 @@
 
   var api = (script.getAttribute("data-api") || "").replace(/\/+$/, "");
   var region = script.getAttribute("data-region") || "";
+  var key = script.getAttribute("data-key") || "";  // a widget key, bound to this page's origin
   var history = [];
   var busy = false;
   var sequence = 0;
@@ -117,6 +118,8 @@
   root.appendChild(panel);
 
   function request(path, options) {
+    options = options || {};
+    if (key) options.headers = Object.assign({}, options.headers || {}, { "X-API-Key": key });
     return fetch(api + path, options);
   }
 

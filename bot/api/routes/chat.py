@@ -6,16 +6,17 @@ import json
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body
+from fastapi import APIRouter, Depends, Body
 from pydantic import BaseModel
 from sse_starlette import EventSourceResponse
 from starlette.concurrency import run_in_threadpool
 
 from bot.api import answering
+from bot.api.security import chat_access
 from bot.api.deps import FeedbackDep, PipelineDep
 from bot.models import Answer, Question
 
-router = APIRouter(prefix="/v1", tags=["chat"])
+router = APIRouter(prefix="/v1", tags=["chat"], dependencies=[Depends(chat_access)])
 
 _EXAMPLES = {
     "companion": {

@@ -14,17 +14,18 @@ import time
 from collections.abc import AsyncIterator
 from typing import Any, Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field
 from sse_starlette import EventSourceResponse
 from starlette.concurrency import run_in_threadpool
 
 from bot.api import answering
+from bot.api.security import chat_access
 from bot.api.deps import FeedbackDep, PipelineDep
 from bot.models import Answer, Citation, Turn
 
-router = APIRouter(prefix="/v1", tags=["openai"])
+router = APIRouter(prefix="/v1", tags=["openai"], dependencies=[Depends(chat_access)])
 
 MODEL_NAME = "trafficking-guidance"
 

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import Literal
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter, Depends, HTTPException
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
+from bot.api.security import chat_access
 from bot.api.deps import FeedbackDep, PipelineDep
 from bot.feedback import Rating, UnknownAnswer
 
-router = APIRouter(prefix="/v1", tags=["feedback"])
+router = APIRouter(prefix="/v1", tags=["feedback"], dependencies=[Depends(chat_access)])
 
 
 class FeedbackIn(BaseModel):
