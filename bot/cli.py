@@ -123,6 +123,29 @@ def ingest(
         raise typer.Exit(1)
 
 
+@app.command()
+@_friendly_errors
+def reindex(
+    paths: Annotated[list[Path] | None, typer.Argument(help="Files or folders (default: BOT_KNOWLEDGE_DIR).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Rebuild the whole index beside the live one and swap it in when complete.
+
+    Running servers keep answering from the old index until the swap, then every worker moves
+    to the new one on its next question. A failure leaves the live index untouched.
+    """
+    from bot.ingest.reindex import reindex as run_reindex
+
+    settings = get_settings()
+    with _progress_bar(disable=as_json) as progress:
+        report = run_reindex(settings, paths or [settings.knowledge_dir], progress=_reporter(progress))
+    if as_json:
+        _print_json(report.model_dump())
+    else:
+        out.print(f"slot {report.slot} is live ({report.ingest.sources} sources, {report.ingest.chunks} chunks, "
+                  f"{report.seconds} s); replaced {report.previous_slot or 'the first index'}.")
+
+
 def _render_answer(answer: Answer) -> None:
     out.print(answer.text, markup=False, highlight=False)
     if answer.citations:
@@ -344,15 +367,26 @@ def feedback_export(
 def serve(
     host: Annotated[str | None, typer.Option(help="Address to bind (default BOT_HOST).")] = None,
     port: Annotated[int | None, typer.Option(help="Port to bind (default BOT_PORT).")] = None,
+    workers: Annotated[int | None, typer.Option(min=1, help="Worker processes (default BOT_WORKERS); share a Chroma server via BOT_CHROMA_URL.")] = None,
 ) -> None:
     """Serve the HTTP API, the widget (/widget.js) and its demo page (/)."""
+    import os
+    import tempfile
+
     import uvicorn
 
-    from bot.api.app import create_app
+    from bot.api.app import app_factory
 
     settings = get_settings()
+    count = workers or settings.workers
+    if count > 1 and not settings.chroma_url:
+        err.print("[yellow]Several workers on embedded Chroma share one folder; for production set BOT_CHROMA_URL.[/yellow]")
+    if count > 1:
+        # Each worker counts in its own files; /metrics adds them up.
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="bot-metrics-")
     uvicorn.run(
-        create_app(settings), host=host or settings.host, port=port or settings.port, log_level=settings.log_level
+        "bot.api.app:app_factory" if count > 1 else app_factory(), factory=count > 1, workers=count,
+        host=host or settings.host, port=port or settings.port, log_level=settings.log_level, access_log=False,
     )
 
 

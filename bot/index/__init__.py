@@ -38,10 +38,10 @@ class Index:
         return self.settings.data_dir / "bm25" / self.store.name
 
     def refresh_if_changed(self) -> None:
-        """Catch up with an ingest made by another process (a CLI run, another API worker)."""
-        if self.store.generation() != self.generation:
+        """Catch up with an ingest or a re-index made by another process (a CLI run, another worker)."""
+        if self.store.live_slot() != self.store.slot or self.store.generation() != self.generation:
             with self._lock:
-                if self.store.generation() != self.generation:
+                if self.store.follow_live() or self.store.generation() != self.generation:
                     self.refresh()
 
     def refresh(self) -> None:

@@ -80,12 +80,59 @@ def _upsert(
 
 
 class ChunkStore:
-    def __init__(self, settings: Settings, client: Any | None = None) -> None:
+    """The chunks and sentences collections of one *slot*. The live slot is named by a pointer
+    collection's metadata: a re-index fills a new slot beside the live one and then moves the
+    pointer, so questions asked meanwhile are answered from the old slot, and every process sees
+    the move on its next question (`follow_live`)."""
+
+    def __init__(self, settings: Settings, client: Any | None = None, slot: str | None = None) -> None:
         self.client = client if client is not None else make_client(settings)
-        self.name = f"{settings.collection_prefix}-{MODEL_SLUG}-{CHUNKER_VERSION}"
+        self.base = f"{settings.collection_prefix}-{MODEL_SLUG}-{CHUNKER_VERSION}"
+        self._pointer = self.client.get_or_create_collection(f"{self.base}-live", embedding_function=None)
+        self._open(self.live_slot() if slot is None else slot)
+
+    def _open(self, slot: str) -> None:
+        self.slot = slot
+        self.name = f"{self.base}-{slot}" if slot else self.base  # "" is the slot of indexes made before slots
         options = {"configuration": {"hnsw": {"space": "cosine"}}, "embedding_function": None}
         self.chunks = self.client.get_or_create_collection(f"{self.name}-chunks", **options)
         self.sentences = self.client.get_or_create_collection(f"{self.name}-sentences", **options)
+
+    def live_slot(self) -> str:
+        return str((self.client.get_collection(self._pointer.name).metadata or {}).get("slot", ""))
+
+    def follow_live(self) -> bool:
+        """Switch to the live slot if another process moved the pointer; True if it did."""
+        live = self.live_slot()
+        if live == self.slot:
+            return False
+        self._open(live)
+        return True
+
+    def publish(self) -> str:
+        """Make this slot the live one; the slot it replaces."""
+        previous = self.live_slot()
+        self._pointer.modify(metadata={"slot": self.slot, "published": uuid.uuid4().hex})
+        return previous
+
+    def slots(self) -> set[str]:
+        """Every slot with collections in the store."""
+        found = set()
+        for collection in self.client.list_collections():
+            name = getattr(collection, "name", collection)
+            if name.startswith(self.base) and name.endswith("-chunks"):
+                found.add(name[len(self.base) : -len("-chunks")].lstrip("-"))
+        return found
+
+    def drop_slot(self, slot: str) -> None:
+        if slot == self.slot or slot == self.live_slot():
+            raise ValueError(f"slot {slot!r} is in use")
+        name = f"{self.base}-{slot}" if slot else self.base
+        for suffix in ("-chunks", "-sentences"):
+            try:
+                self.client.delete_collection(f"{name}{suffix}")
+            except Exception:  # already gone (another process dropped it): nothing to do
+                pass
 
     def generation(self) -> str:
         """A marker that every ingest which changes the index renews; other processes watch it."""
