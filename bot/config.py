@@ -65,7 +65,8 @@ class Settings(BaseSettings):
     )
     llm_model: str = Field("", description="Model name sent to the endpoint.")
     llm_api_key: str = Field("", description="API key for the endpoint; falls back to OPENAI_API_KEY.")
-    llm_timeout_s: float = Field(20.0, gt=0, le=300, description="Timeout of one model request.")
+    llm_timeout_s: float = Field(20.0, gt=0, le=300, description="Time one model answer may take, streaming included.")
+    llm_max_tokens: int = Field(700, ge=50, le=8000, description="Most tokens a model may write for one answer.")
     llm_max_retries: int = Field(2, ge=0, le=5, description="Retries of the model HTTP call (with backoff and jitter).")
     citation_support: float = Field(
         0.8, ge=0.0, le=1.5, description="Support a cited passage must give a model-written sentence, else it is dropped."

@@ -2,7 +2,7 @@
 
 `POST /v1/chat/completions`, streamed (`text/event-stream`, `chat.completion.chunk` objects, then
 `data: [DONE]`) or not (`chat.completion`), with OpenAI's error body for 429/500. Tests set
-`server.mode` ("echo", "noisy", "obedient", "text", "status", "slow", "broken") and read `server.requests`;
+`server.mode` ("echo", "noisy", "obedient", "text", "status", "slow", "dribble", "broken") and read `server.requests`;
 follow-up rewrite requests are answered with `server.rewrite` (or an echo of the subject).
 """
 
@@ -37,11 +37,22 @@ def echo_answer(prompt: str, passages: int = 2) -> str:
 _ORDER = re.compile(r"\bsay\b\s*:?\s*[\"\u201c]?([^\"\u201d\n]{3,}?)[\"\u201d]?(?:\s*\[\d+\])?(?:\.|\n|$)", re.IGNORECASE)
 
 
+_LEAK = re.compile(r"\b(?:repeat|print|reveal|show|output|recite|translate)\b.{0,60}\b(?:prompt|instructions|rules|above|system)\b",
+                   re.IGNORECASE | re.DOTALL)
+
+
 def obey(messages: list[dict[str, str]]) -> str:
     """A model with no defences: it follows the first "say X" it finds in the user message,
-    evidence included, and cites [1] for it; with no order to follow it behaves like echo."""
-    order = _ORDER.search(html.unescape(messages[-1]["content"]))
-    return f"{order.group(1).strip().rstrip('.')} [1]." if order else echo_answer(messages[-1]["content"])
+    evidence included, and cites [1] for it; asked to show its instructions, it recites them;
+    with no order to follow it behaves like echo."""
+    content = html.unescape(messages[-1]["content"])
+    order = _ORDER.search(content)
+    if order:
+        return f"{order.group(1).strip().rstrip('.')} [1]."
+    if _LEAK.search(content.rsplit("<question>", 1)[-1]) and messages[0]["role"] == "system":
+        lines = [line.strip("- ").strip() for line in messages[0]["content"].splitlines() if len(line.split()) > 4]
+        return " ".join(f"{line.rstrip('.')} [1]." for line in lines[:4])
+    return echo_answer(messages[-1]["content"])
 
 
 def echo_rewrite(prompt: str) -> str:
@@ -117,6 +128,9 @@ class _Handler(BaseHTTPRequestHandler):
                 self.wfile.flush()
                 self.close_connection = True
                 return
+            if server.mode == "dribble":  # always streaming, never finishing in time
+                time.sleep(server.delay_s / 4)
+                self.wfile.flush()
             self.wfile.write(event({"content": word + (" " if i < len(words) - 1 else "")}))
         self.wfile.write(event({}, "stop"))
         self.wfile.write(b"data: [DONE]\n\n")

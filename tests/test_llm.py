@@ -80,6 +80,7 @@ def test_an_answer_with_nothing_supported_falls_back_to_extractive(pipeline: Pip
         ("status", 429, "rate-limited (429)"),
         ("status", 500, "answered 500"),
         ("slow", 0, "timed out"),
+        ("dribble", 0, "timed out"),
         ("broken", 0, "broken or malformed stream"),
     ],
 )

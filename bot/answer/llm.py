@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import os
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -83,11 +84,17 @@ class LLMAnswerer:
 
         pieces: list[str] = []
         finished = False
+        # The client's timeout is per read: a model that keeps streaming would never trip it.
+        deadline = time.monotonic() + self.settings.llm_timeout_s
         try:
             stream = self.client.chat.completions.create(
-                model=self.settings.llm_model, messages=messages, temperature=0, stream=True
+                model=self.settings.llm_model, messages=messages, temperature=0, stream=True,
+                max_tokens=self.settings.llm_max_tokens,
             )
             for chunk in stream:
+                if time.monotonic() > deadline:
+                    stream.close()
+                    raise ModelFailed(f"model timed out after {self.settings.llm_timeout_s} s")
                 if not chunk.choices:
                     continue
                 choice = chunk.choices[0]
