@@ -37,7 +37,7 @@ def _clean_bot_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def make_settings(data_dir: Path, **overrides: object) -> Settings:
-    return Settings(data_dir=data_dir, knowledge_dir=KNOWLEDGE, _env_file=None, **overrides)  # type: ignore[call-arg]
+    return Settings(**{"data_dir": data_dir, "knowledge_dir": KNOWLEDGE, "_env_file": None, **overrides})  # type: ignore[arg-type]
 
 
 @pytest.fixture(scope="session")
@@ -151,5 +151,5 @@ def live_server(library_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> 
     feedback database of its own."""
     folder = tmp_path_factory.mktemp("live-server")
     feedback_url = f"sqlite:///{folder / 'feedback.db'}"
-    with serving_bot(library_dir, folder, BOT_FEEDBACK_DB_URL=feedback_url) as base:
+    with serving_bot(library_dir, folder, BOT_FEEDBACK_DB_URL=feedback_url, BOT_RATE_LIMIT_PER_MINUTE="0") as base:
         yield LiveServer(base, feedback_url)

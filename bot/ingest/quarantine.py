@@ -32,6 +32,9 @@ _INSTRUCTIONS = re.compile(
 )
 
 
+_FEWEST_WORDS_KEPT = 4
+
+
 def reads_as_instructions(sentence: str) -> bool:
     return bool(_INSTRUCTIONS.search(sentence))
 
@@ -48,8 +51,11 @@ def _clean(text: str) -> tuple[str, list[str]]:
             if reads_as_instructions(sentence):
                 removed.append(sentence.strip())
                 kept = kept.replace(sentence, "")
-        if reads_as_instructions(kept):  # what the sentence splitter did not separate goes whole
-            removed.append(kept.strip())
+        # What the splitter did not separate goes whole, and so do scraps of a few words left
+        # beside an injection (a payload after the order), which are no guidance on their own.
+        if reads_as_instructions(kept) or len(kept.split()) < _FEWEST_WORDS_KEPT:
+            if kept.strip(" -*"):
+                removed.append(kept.strip())
             kept = ""
         if kept.strip(" -*"):
             lines.append(kept.rstrip())
