@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date
 import re
 import uuid
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator
 
@@ -43,6 +43,10 @@ REGION_PARENT: dict[str, str] = {
     "CA": "international",
     "CA-ON": "CA",
 }
+
+
+# A region name as the API documents it (any letter case is accepted and made canonical).
+RegionName = Annotated[str, Field(json_schema_extra={"enum": list(REGIONS)})]
 
 
 def canonical_region(name: str) -> str:
@@ -144,7 +148,7 @@ class Filters(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    region: list[str] | None = None
+    region: list[RegionName] | None = None
     type: list[SourceType] | None = None
     clinical: bool | None = None
 
@@ -159,8 +163,8 @@ class Question(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    question: str = Field(min_length=1, max_length=4000)
-    region: str | None = None
+    question: str = Field(min_length=1, max_length=4000, json_schema_extra={"pattern": r"[^\s\x1c-\x1f]"})  # not blank
+    region: RegionName | None = None
     history: list[Turn] = Field(default_factory=list, max_length=50)
     filters: Filters | None = None
 

@@ -60,13 +60,14 @@ def question_parts(query: str) -> list[str]:
 def _conditions(filters: Filters | None, region: str | None) -> list[tuple[str, list[Any]]]:
     """(metadata key, allowed values) pairs that every retrieved chunk must meet."""
     conditions: list[tuple[str, list[Any]]] = []
-    # With no jurisdiction known, only international guidance: never one country's numbers to another's clinician.
-    regions: set[str] | None = set(applicable_regions(region)) if region else {"international"}
-    if filters and filters.region:
-        chosen = set(filters.region)
-        regions = chosen if regions is None else regions & chosen
-    if regions is not None:
-        conditions.append(("region", sorted(regions)))
+    # With no jurisdiction known, only international guidance: never one country's numbers to
+    # another's clinician, unless the caller chose the jurisdictions itself with a region filter.
+    chosen = set(filters.region) if filters and filters.region else None
+    if region:
+        regions = set(applicable_regions(region)) & chosen if chosen else set(applicable_regions(region))
+    else:
+        regions = chosen or {"international"}
+    conditions.append(("region", sorted(regions)))
     if filters and filters.type:
         conditions.append(("type", list(filters.type)))
     if filters and filters.clinical is not None:
@@ -103,6 +104,8 @@ class Retriever:
         vectors = self.index.embedder.encode(parts)
         vector = vectors[0]
         conditions = _conditions(filters, region)
+        if any(not values for _, values in conditions):  # filters nothing can meet (region UK, filter US)
+            return Retrieval(query=query, query_vector=vectors[0], evidence=[], part_vectors=vectors)
         where = _chroma_where(conditions)
         mode = self.settings.retrieval_mode
         rankings: list[list[str]] = []

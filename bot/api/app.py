@@ -98,12 +98,12 @@ def create_app(settings: Settings | None = None, pipeline: Pipeline | None = Non
             return JSONResponse(status_code=503, content={
                 "error_code": "IndexUnavailable",
                 "detail": "the index store (Chroma) is not answering; try again shortly",
-                "request_id": request_id.get(),
+                "request_id": getattr(request.state, "request_id", request_id.get()),
             })
         log.exception("unexpected error on %s", request.url.path)
         return JSONResponse(status_code=500, content={
             "error_code": "InternalError", "detail": "something went wrong; the request id names it in the logs",
-            "request_id": request_id.get(),
+            "request_id": getattr(request.state, "request_id", request_id.get()),
         })
 
     for module in (health, chat, completions, sources, feedback, widget, slack, teams, admin):

@@ -100,6 +100,7 @@ class RequestContext:
         given = dict(scope.get("headers") or []).get(b"x-request-id", b"").decode("latin-1")
         rid = given if _SANE_ID.match(given) else uuid.uuid4().hex
         token = request_id.set(rid)
+        scope.setdefault("state", {})["request_id"] = rid  # for error handlers outside this context
         started = time.perf_counter()
         status = 500
 

@@ -123,6 +123,15 @@ class Access:
             raise HTTPException(401, detail="the admin token is missing or wrong", headers={"WWW-Authenticate": "Bearer"})
 
 
+CHAT_RESPONSES: dict[int | str, dict[str, str]] = {
+    401: {"description": "An API key is needed (BOT_API_KEYS is set)"},
+    403: {"description": "A widget key used from another origin"},
+    413: {"description": "The request body is too large"},
+    429: {"description": "Too many requests; see Retry-After"},
+    503: {"description": "The index is empty or its store unreachable"},
+}
+
+
 def chat_access(request: Request) -> None:
     access: Access = request.app.state.access
     access.chat(request)

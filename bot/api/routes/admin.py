@@ -16,7 +16,11 @@ from bot.api.security import admin_access
 from bot.ingest.reindex import ReindexReport, reindex
 from bot.ingest.run import IngestReport, ingest
 
-router = APIRouter(prefix="/v1/admin", tags=["admin"], dependencies=[Depends(admin_access)])
+router = APIRouter(prefix="/v1/admin", tags=["admin"], dependencies=[Depends(admin_access)], responses={
+    401: {"description": "The admin token is missing or wrong"},
+    404: {"description": "Admin endpoints are off (BOT_ADMIN_TOKEN not set)"},
+    409: {"description": "An ingest or re-index is already running"},
+})
 _busy = threading.Lock()
 
 

@@ -12,11 +12,11 @@ from sse_starlette import EventSourceResponse
 from starlette.concurrency import run_in_threadpool
 
 from bot.api import answering
-from bot.api.security import chat_access
+from bot.api.security import CHAT_RESPONSES, chat_access
 from bot.api.deps import FeedbackDep, PipelineDep
 from bot.models import Answer, Question
 
-router = APIRouter(prefix="/v1", tags=["chat"], dependencies=[Depends(chat_access)])
+router = APIRouter(prefix="/v1", tags=["chat"], dependencies=[Depends(chat_access)], responses=CHAT_RESPONSES)
 
 _EXAMPLES = {
     "companion": {

@@ -21,11 +21,11 @@ from sse_starlette import EventSourceResponse
 from starlette.concurrency import run_in_threadpool
 
 from bot.api import answering
-from bot.api.security import chat_access
+from bot.api.security import CHAT_RESPONSES, chat_access
 from bot.api.deps import FeedbackDep, PipelineDep
-from bot.models import Answer, Citation, Turn
+from bot.models import Answer, Citation, RegionName, Turn
 
-router = APIRouter(prefix="/v1", tags=["openai"], dependencies=[Depends(chat_access)])
+router = APIRouter(prefix="/v1", tags=["openai"], dependencies=[Depends(chat_access)], responses=CHAT_RESPONSES)
 
 MODEL_NAME = "trafficking-guidance"
 
@@ -54,7 +54,7 @@ class CompletionRequest(BaseModel):
     model: str = MODEL_NAME
     messages: list[Message] = Field(min_length=1)
     stream: bool = False
-    region: str | None = Field(None, description="The clinician's jurisdiction (extra field), e.g. UK, US, CA-ON.")
+    region: RegionName | None = Field(None, description="The clinician's jurisdiction (extra field), e.g. UK, US, CA-ON.")
 
 
 class ChoiceMessage(BaseModel):

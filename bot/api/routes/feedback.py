@@ -8,11 +8,11 @@ from fastapi import APIRouter, Depends, HTTPException
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
-from bot.api.security import chat_access
+from bot.api.security import CHAT_RESPONSES, chat_access
 from bot.api.deps import FeedbackDep, PipelineDep
 from bot.feedback import Rating, UnknownAnswer
 
-router = APIRouter(prefix="/v1", tags=["feedback"], dependencies=[Depends(chat_access)])
+router = APIRouter(prefix="/v1", tags=["feedback"], dependencies=[Depends(chat_access)], responses=CHAT_RESPONSES)
 
 
 class FeedbackIn(BaseModel):

@@ -6,7 +6,10 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
+from typing import Annotated
+
 from fastapi import APIRouter, HTTPException
+from fastapi import Path as FastPath
 from fastapi.responses import HTMLResponse, Response
 
 from bot.api.deps import PipelineDep, SettingsDep
@@ -37,7 +40,7 @@ async def regions() -> list[str]:
 @router.get("/v1/referrals/{region}", response_model=RegionReferrals, tags=["referrals"],
             summary="Emergency number, hotlines and child-protection routes for a region",
             responses={422: {"description": "Unknown region"}})
-async def referrals(region: str, pipeline: PipelineDep) -> RegionReferrals:
+async def referrals(region: Annotated[str, FastPath(json_schema_extra={"enum": list(REGIONS)})], pipeline: PipelineDep) -> RegionReferrals:
     try:
         name = canonical_region(region)
     except ValueError as exc:
