@@ -15,11 +15,11 @@ from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text, create_engine, select
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text, create_engine, inspect, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
-from bot.errors import BotError
+from bot.errors import BotError, ConfigError
 from bot.evaluation.golden import Category, GoldenCase
 from bot.models import Answer, Turn
 
@@ -120,7 +120,24 @@ class FeedbackStore:
             Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
         self.engine = create_engine(url, pool_pre_ping=True)
         _Base.metadata.create_all(self.engine)
+        self._add_missing_columns()
         self._session = sessionmaker(self.engine, expire_on_commit=False)
+
+    def _add_missing_columns(self) -> None:
+        """Bring a database made by an earlier version up to date: columns added since then are
+        nullable, so they are added in place and every stored row is kept."""
+        inspector = inspect(self.engine)
+        with self.engine.begin() as connection:
+            for table in _Base.metadata.sorted_tables:
+                present = {column["name"] for column in inspector.get_columns(table.name)}
+                for column in table.columns:
+                    if column.name in present:
+                        continue
+                    if not column.nullable:
+                        raise ConfigError(f"the feedback database's table {table.name} lacks column {column.name}; "
+                                          "it cannot be added in place: migrate it or point BOT_FEEDBACK_DB_URL at a new database")
+                    kind = column.type.compile(dialect=self.engine.dialect)
+                    connection.execute(text(f'ALTER TABLE {table.name} ADD COLUMN "{column.name}" {kind}'))
 
     def close(self) -> None:
         self.engine.dispose()

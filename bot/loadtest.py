@@ -39,7 +39,9 @@ def _own_server(settings: Settings) -> Iterator[str]:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     bot = str(Path(sys.executable).with_name("bot"))
-    env = {**os.environ, "BOT_DATA_DIR": str(settings.data_dir.resolve()), "BOT_KNOWLEDGE_DIR": str(settings.knowledge_dir.resolve())}
+    # A capacity measurement: the server's own rate limit would only measure itself.
+    env = {**os.environ, "BOT_DATA_DIR": str(settings.data_dir.resolve()),
+           "BOT_KNOWLEDGE_DIR": str(settings.knowledge_dir.resolve()), "BOT_RATE_LIMIT_PER_MINUTE": "0"}
     process = subprocess.Popen([bot, "serve", "--host", "127.0.0.1", "--port", str(port)], env=env,
                                cwd=tempfile.gettempdir(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"

@@ -10,6 +10,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
+from typing import Any
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -91,23 +92,35 @@ def stop(process: subprocess.Popen[bytes]) -> None:
         process.wait(timeout=5)
 
 
+@contextmanager
+def background(command: list[str], ready_url: str, what: str, timeout: float = 120, **popen: Any) -> Iterator[subprocess.Popen[bytes]]:
+    """A server process, waited for until `ready_url` answers 200, stopped on exit."""
+    popen.setdefault("stdout", subprocess.DEVNULL)
+    popen.setdefault("stderr", subprocess.DEVNULL)
+    process = subprocess.Popen(command, **popen)
+    try:
+        wait_until(lambda: httpx.get(ready_url, timeout=2).status_code == 200, timeout, what, process)
+        yield process
+    finally:
+        stop(process)
+
+
+def chroma_command(port: int, path: Path) -> list[str]:
+    chroma = shutil.which("chroma", path=str(Path(sys.executable).parent))
+    assert chroma, "the chroma CLI comes with the chromadb package; reinstall with `make setup`"
+    return [chroma, "run", "--host", "127.0.0.1", "--port", str(port), "--path", str(path)]
+
+
+CHROMA_ENV = {**os.environ, "ANONYMIZED_TELEMETRY": "False"}
+
+
 @pytest.fixture
 def chroma_server(tmp_path: Path) -> Iterator[str]:
     """A real `chroma run` on loopback, stopped when the test ends."""
-    chroma = shutil.which("chroma", path=str(Path(sys.executable).parent))
-    assert chroma, "the chroma CLI comes with the chromadb package; reinstall with `make setup`"
     port = free_port()
-    env = {**os.environ, "ANONYMIZED_TELEMETRY": "False"}
-    process = subprocess.Popen(
-        [chroma, "run", "--host", "127.0.0.1", "--port", str(port), "--path", str(tmp_path / "chroma-server")],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
-    )
     url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until(lambda: httpx.get(f"{url}/api/v2/heartbeat", timeout=2).status_code == 200, 60, "chroma run", process)
+    with background(chroma_command(port, tmp_path / "chroma-server"), f"{url}/api/v2/heartbeat", "chroma run", 60, env=CHROMA_ENV):
         yield url
-    finally:
-        stop(process)
 
 
 def bot_env(data_dir: Path, **extra: str) -> dict[str, str]:
@@ -127,16 +140,10 @@ def run_bot(*args: str, env: dict[str, str], cwd: Path | None = None) -> subproc
 def serving_bot(data_dir: Path, cwd: Path, **extra_env: str) -> Iterator[str]:
     """A real `bot serve` on a free loopback port, stopped on exit; yields its base URL."""
     port = free_port()
-    server = subprocess.Popen(
-        [BOT, "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env=bot_env(data_dir, **extra_env), cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
     base = f"http://127.0.0.1:{port}"
-    try:
-        wait_until(lambda: httpx.get(f"{base}/healthz", timeout=2).status_code == 200, 120, "bot serve", server)
+    with background([BOT, "serve", "--host", "127.0.0.1", "--port", str(port)], f"{base}/healthz", "bot serve",
+                    env=bot_env(data_dir, **extra_env), cwd=cwd):
         yield base
-    finally:
-        stop(server)
 
 
 @dataclass(frozen=True)

@@ -12,10 +12,9 @@ import html
 import json
 import re
 import time
-from http.server import BaseHTTPRequestHandler
 from typing import Any
 
-from loopback import LoopbackServer
+from loopback import JsonHandler, LoopbackServer
 
 _EVIDENCE = re.compile(r'<evidence n="(\d+)"[^>]*>\n"(.*?)"\n</evidence>', re.DOTALL)
 
@@ -62,20 +61,8 @@ def echo_rewrite(prompt: str) -> str:
     return html.unescape(f"{question} (about: {earlier[-1]})" if earlier else question)
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(JsonHandler):
     server: "ScriptedOpenAI"
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, format: str, *args: Any) -> None:
-        return
-
-    def _json(self, status: int, payload: dict[str, Any]) -> None:
-        data = json.dumps(payload).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
 
     def do_POST(self) -> None:  # noqa: N802
         body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", "0"))) or b"{}")

@@ -6,14 +6,13 @@ from __future__ import annotations
 import json
 import threading
 import time
-from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs
 
 import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from loopback import LoopbackServer
+from loopback import JsonHandler, LoopbackServer
 
 ISSUER = "https://api.botframework.com"
 APP_ID = "8c6d3e51-1f5a-4b1e-9d1e-3b7a2c0f4e21"
@@ -38,20 +37,8 @@ class SigningKey:
         return jwt.encode(body, self.private, algorithm="RS256", headers={"kid": self.kid})
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(JsonHandler):
     server: "FakeBotFramework"
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, format: str, *args: Any) -> None:
-        return
-
-    def _json(self, status: int, payload: Any) -> None:
-        data = json.dumps(payload).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
 
     def do_GET(self) -> None:  # noqa: N802
         server = self.server

