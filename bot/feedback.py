@@ -10,13 +10,15 @@ feedback as reviewed (`bot feedback review`), and reviewed feedback becomes gold
 from __future__ import annotations
 
 import json
+import re
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text, create_engine, inspect, select, text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
 from bot.errors import BotError, ConfigError
@@ -118,10 +120,24 @@ class FeedbackStore:
     def __init__(self, url: str) -> None:
         if url.startswith("sqlite:///"):
             Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-        self.engine = create_engine(url, pool_pre_ping=True)
-        _Base.metadata.create_all(self.engine)
-        self._add_missing_columns()
+        # SQLite: several workers write to one file; wait for a lock rather than fail at once.
+        connect_args = {"timeout": 30} if url.startswith("sqlite") else {}
+        self.engine = create_engine(url, pool_pre_ping=True, connect_args=connect_args)
+        self._create_schema()
         self._session = sessionmaker(self.engine, expire_on_commit=False)
+
+    def _create_schema(self) -> None:
+        """Create or upgrade the tables. Workers starting together race to do it: whoever loses
+        finds the table (or column) already made, which is what it wanted."""
+        for attempt in range(5):
+            try:
+                _Base.metadata.create_all(self.engine)
+                self._add_missing_columns()
+                return
+            except (OperationalError, ProgrammingError) as exc:
+                if not re.search(r"already exists|duplicate column", str(exc), re.IGNORECASE) or attempt == 4:
+                    raise
+                time.sleep(0.1 * (attempt + 1))
 
     def _add_missing_columns(self) -> None:
         """Bring a database made by an earlier version up to date: columns added since then are

@@ -228,3 +228,25 @@ def test_a_feedback_database_from_an_earlier_version_is_upgraded_in_place(tmp_pa
     assert store.add("a1", "up", "kept", "api") == 1
     assert store.list()[0].question == "q", "the old row is still there"
     assert store.recent_turns("teams:x") == []
+
+
+def test_workers_starting_together_on_a_new_feedback_database_all_come_up(tmp_path: Path) -> None:
+    import threading
+
+    url = f"sqlite:///{tmp_path / 'new.db'}"
+    failures: list[BaseException] = []
+    start = threading.Barrier(8)
+
+    def open_store() -> None:
+        start.wait()
+        try:
+            FeedbackStore(url).close()
+        except BaseException as exc:  # noqa: BLE001 - any failure to come up is the finding
+            failures.append(exc)
+
+    threads = [threading.Thread(target=open_store) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
