@@ -1,21 +1,20 @@
-"""The `bot` command line: ingest the library, ask a question, list sources, serve the API."""
+"""The `bot` command line: ingest and re-index the library, ask, list sources, evaluate, benchmark, serve.
+
+Shared helpers are in `bot.cli_common`; the feedback commands in `bot.cli_feedback`.
+"""
 
 from __future__ import annotations
 
-import functools
-import json
 import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated
 
 import typer
-from pydantic import ValidationError
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
 
+from bot.cli_common import err, friendly_errors, out, print_json, progress_bar, reporter
+from bot.cli_feedback import feedback_app
 from bot.config import get_settings
 from bot.errors import BotError
 from bot.models import Answer
@@ -25,54 +24,9 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
-out = Console()
-err = Console(stderr=True)
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def _friendly_errors(command: F) -> F:
-    """Known errors become one clear line and exit status 2; anything else keeps its traceback."""
-
-    @functools.wraps(command)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return command(*args, **kwargs)
-        except BotError as exc:
-            err.print(f"[red]Error:[/red] {exc}")
-            raise typer.Exit(2) from exc
-        except ValidationError as exc:
-            problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'input'}: {e['msg']}" for e in exc.errors())
-            err.print(f"[red]Error:[/red] {problems}")
-            raise typer.Exit(2) from exc
-
-    return wrapper  # type: ignore[return-value]
-
-
-def _print_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
-
-
-def _progress_bar(disable: bool) -> Progress:
-    return Progress(
-        TextColumn("{task.description:<10}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        console=err, transient=True, disable=disable or not err.is_terminal,
-    )
-
-
-def _reporter(progress: Progress) -> Callable[[str, int, int], None]:
-    tasks: dict[str, Any] = {}
-
-    def report(step: str, done: int, total: int) -> None:
-        if step not in tasks:
-            tasks[step] = progress.add_task(step, total=total)
-        progress.update(tasks[step], completed=done, total=total)
-
-    return report
-
-
+app.add_typer(feedback_app, name="feedback")
 @app.command()
-@_friendly_errors
+@friendly_errors
 def ingest(
     paths: Annotated[list[Path] | None, typer.Argument(help="Files or folders (default: BOT_KNOWLEDGE_DIR).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
@@ -101,15 +55,15 @@ def ingest(
         raise BotError("give either PATHs or --wordpress, not both (run `bot ingest` twice)")
     targets = paths or [settings.knowledge_dir]
     index = Index(settings)
-    with _progress_bar(disable=as_json) as progress:
-        report_progress = _reporter(progress)
+    with progress_bar(disable=as_json) as progress:
+        report_progress = reporter(progress)
         if wordpress:
             report = ingest_wordpress(wordpress, index, wp_pages, wp_clinical, report_progress)
         else:
             report = run_ingest(targets, index, report_progress)
 
     if as_json:
-        _print_json(report.model_dump())
+        print_json(report.model_dump())
     else:
         out.print(
             f"{report.sources} sources, {report.chunks} chunks: {report.added} added, {report.updated} updated, "
@@ -124,7 +78,7 @@ def ingest(
 
 
 @app.command()
-@_friendly_errors
+@friendly_errors
 def reindex(
     paths: Annotated[list[Path] | None, typer.Argument(help="Files or folders (default: BOT_KNOWLEDGE_DIR).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
@@ -137,10 +91,10 @@ def reindex(
     from bot.ingest.reindex import reindex as run_reindex
 
     settings = get_settings()
-    with _progress_bar(disable=as_json) as progress:
-        report = run_reindex(settings, paths or [settings.knowledge_dir], progress=_reporter(progress))
+    with progress_bar(disable=as_json) as progress:
+        report = run_reindex(settings, paths or [settings.knowledge_dir], progress=reporter(progress))
     if as_json:
-        _print_json(report.model_dump())
+        print_json(report.model_dump())
     else:
         out.print(f"slot {report.slot} is live ({report.ingest.sources} sources, {report.ingest.chunks} chunks, "
                   f"{report.seconds} s); replaced {report.previous_slot or 'the first index'}.")
@@ -161,7 +115,7 @@ def _render_answer(answer: Answer) -> None:
 
 
 @app.command()
-@_friendly_errors
+@friendly_errors
 def ask(
     question: Annotated[str, typer.Argument(help="The question, in plain words.")],
     region: Annotated[str | None, typer.Option(help="Jurisdiction, e.g. UK, UK-England, US, CA.")] = None,
@@ -181,20 +135,20 @@ def ask(
     pipeline.warm_up()  # model loading is start-up cost, not part of the answer's timings
     answer = pipeline.answer(query)
     if as_json:
-        _print_json(answer.model_dump(mode="json"))
+        print_json(answer.model_dump(mode="json"))
     else:
         _render_answer(answer)
 
 
 @app.command()
-@_friendly_errors
+@friendly_errors
 def sources(as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False) -> None:
     """List the indexed publications with their chunk counts."""
     from bot.index import Index
 
     found = Index(get_settings()).sources()
     if as_json:
-        _print_json(list(found.values()))
+        print_json(list(found.values()))
         return
     table = Table("title", "publisher", "year", "type", "region", "chunks", "id")
     table.columns[-1].no_wrap = True
@@ -205,7 +159,7 @@ def sources(as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.
 
 
 @app.command("eval")
-@_friendly_errors
+@friendly_errors
 def evaluate(
     golden: Annotated[Path, typer.Option(help="Golden set (JSONL).")] = Path("eval/golden/clinician.jsonl"),
     config: Annotated[
@@ -232,8 +186,8 @@ def evaluate(
     maximums = parse_thresholds(maximum or [], lower_is_better=True)
     names = config or list(DEFAULT_CONFIGS)
     target = out or Path("eval/reports") / time.strftime("%Y%m%d-%H%M%S")
-    with _progress_bar(disable=False) as progress:
-        report, results = run_eval(golden, names, get_settings(), _reporter(progress))
+    with progress_bar(disable=False) as progress:
+        report, results = run_eval(golden, names, get_settings(), reporter(progress))
     write_report(target, report, results)
     sys.stdout.write(markdown_table(report["configs"]) + "\n")
     sys.stdout.write(f"report: {target / 'report.html'}\n")
@@ -245,7 +199,7 @@ def evaluate(
 
 
 @app.command()
-@_friendly_errors
+@friendly_errors
 def bench(
     sizes: Annotated[str, typer.Option(help="Synthetic index sizes in chunks, comma-separated.")] = "10000,100000",
     out: Annotated[Path, typer.Option(help="Folder for the JSON and Markdown results.")] = Path("eval/reports"),
@@ -256,13 +210,13 @@ def bench(
     """
     from bot.bench import run_bench
 
-    with _progress_bar(disable=False) as progress:
-        table, path = run_bench([int(s) for s in sizes.split(",") if s.strip()], out, get_settings(), _reporter(progress))
+    with progress_bar(disable=False) as progress:
+        table, path = run_bench([int(s) for s in sizes.split(",") if s.strip()], out, get_settings(), reporter(progress))
     sys.stdout.write(table + "\n" + f"results: {path}\n")
 
 
 @app.command()
-@_friendly_errors
+@friendly_errors
 def load(
     url: Annotated[str | None, typer.Option(help="A running server (default: start `bot serve` on loopback over BOT_DATA_DIR).")] = None,
     clients: Annotated[int, typer.Option(min=1, help="Concurrent clients.")] = 1,
@@ -281,7 +235,7 @@ def load(
 
 
 @app.command("slack-socket")
-@_friendly_errors
+@friendly_errors
 def slack_socket() -> None:
     """Answer Slack over Socket Mode (no public URL needed): needs SLACK_BOT_TOKEN and SLACK_APP_TOKEN."""
     import asyncio
@@ -295,75 +249,8 @@ def slack_socket() -> None:
     asyncio.run(run_socket_mode(settings))
 
 
-feedback_app = typer.Typer(help="Clinicians' ratings of answers: list, review, export as golden cases.", no_args_is_help=True)
-app.add_typer(feedback_app, name="feedback")
-
-
-def _feedback_store() -> Any:
-    from bot.feedback import FeedbackStore
-
-    return FeedbackStore(get_settings().feedback_url)
-
-
-@feedback_app.command("list")
-@_friendly_errors
-def feedback_list(
-    unreviewed: Annotated[bool, typer.Option("--unreviewed", help="Only feedback not yet reviewed.")] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
-) -> None:
-    """Show stored feedback with the question and answer it rates."""
-    items = _feedback_store().list(only_unreviewed=unreviewed)
-    if as_json:
-        _print_json([item.model_dump(mode="json") for item in items])
-        return
-    table = Table("id", "rating", "reviewed", "channel", "question", "comment")
-    for item in items:
-        table.add_row(str(item.id), item.rating, "yes" if item.reviewed else "no", item.channel, item.question[:80], item.comment[:60])
-    out.print(table)
-    out.print(f"{len(items)} feedback item(s).")
-
-
-@feedback_app.command("review")
-@_friendly_errors
-def feedback_review(
-    feedback_id: Annotated[int, typer.Argument(help="The feedback's id (from `bot feedback list`).")],
-    category: Annotated[str | None, typer.Option(help="in_scope, emergency, out_of_scope or adversarial (default: from the answer's flags).")] = None,
-    expected_source: Annotated[list[str] | None, typer.Option("--expected-source", help="A source that answers it; repeat.")] = None,
-    must_include: Annotated[list[str] | None, typer.Option("--must-include", help="A fact the answer must state: alternatives separated by |; repeat.")] = None,
-    must_not_include: Annotated[list[str] | None, typer.Option("--must-not-include", help="A pattern the answer must not match; repeat.")] = None,
-) -> None:
-    """Mark feedback reviewed, with what the right answer needs (the golden case's fields).
-
-    With no options, the rated answer is accepted as right: its category from its flags and, for a
-    thumbs-up, its cited sources as the expected ones.
-    """
-    from bot.feedback import Review
-
-    store = _feedback_store()
-    review = None
-    if category or expected_source or must_include or must_not_include:
-        review = Review(
-            category=category or store.review_defaults(feedback_id).category,  # type: ignore[arg-type]
-            expected_sources=expected_source or [],
-            must_include=[group.split("|") for group in must_include or []],
-            must_not_include=must_not_include or [],
-        )
-    item = store.review(feedback_id, review)
-    out.print(f"feedback {item.id} reviewed: {item.review}")
-
-
-@feedback_app.command("export")
-@_friendly_errors
-def feedback_export(
-    out_file: Annotated[Path, typer.Option("--out", help="Golden-set JSONL to write.")] = Path("eval/golden/feedback.jsonl"),
-) -> None:
-    """Write reviewed feedback as golden-set JSONL, ready for `bot eval --golden FILE`."""
-    count = _feedback_store().export(out_file)
-    out.print(f"{count} reviewed case(s) written to {out_file}")
-
-
 @app.command()
-@_friendly_errors
+@friendly_errors
 def serve(
     host: Annotated[str | None, typer.Option(help="Address to bind (default BOT_HOST).")] = None,
     port: Annotated[int | None, typer.Option(help="Port to bind (default BOT_PORT).")] = None,
