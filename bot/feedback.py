@@ -202,12 +202,13 @@ class FeedbackStore:
             session.flush()
             return record.id
 
-    def _rows(self, session: Session, only_unreviewed: bool = False, only_reviewed: bool = False) -> list[Feedback]:
+    def _rows(self, session: Session, reviewed: bool | None = None, feedback_id: int | None = None) -> list[Feedback]:
+        """Feedback with what it rates; only that reviewed state, or only that id, when given."""
         query = select(FeedbackRecord, AnswerRecord).join(AnswerRecord).order_by(FeedbackRecord.id)
-        if only_unreviewed:
-            query = query.where(FeedbackRecord.reviewed.is_(False))
-        if only_reviewed:
-            query = query.where(FeedbackRecord.reviewed.is_(True))
+        if reviewed is not None:
+            query = query.where(FeedbackRecord.reviewed.is_(reviewed))
+        if feedback_id is not None:
+            query = query.where(FeedbackRecord.id == feedback_id)
         return [
             Feedback(
                 id=f.id, answer_id=f.answer_id, created_at=f.created_at, channel=f.channel, rating=f.rating,  # type: ignore[arg-type]
@@ -219,10 +220,11 @@ class FeedbackStore:
 
     def list(self, only_unreviewed: bool = False) -> list[Feedback]:
         with self._session() as session:
-            return self._rows(session, only_unreviewed=only_unreviewed)
+            return self._rows(session, reviewed=False if only_unreviewed else None)
 
     def get(self, feedback_id: int) -> Feedback:
-        found = [f for f in self.list() if f.id == feedback_id]
+        with self._session() as session:
+            found = self._rows(session, feedback_id=feedback_id)
         if not found:
             raise UnknownFeedback(f"no feedback with id {feedback_id}")
         return found[0]
@@ -241,13 +243,14 @@ class FeedbackStore:
         review = review or self.review_defaults(feedback_id)
         with self._session.begin() as session:
             record = session.get(FeedbackRecord, feedback_id)
-            assert record is not None
+            if record is None:
+                raise UnknownFeedback(f"no feedback with id {feedback_id}")
             record.reviewed, record.review = True, review.model_dump()
         return self.get(feedback_id)
 
     def golden_cases(self) -> list[GoldenCase]:
         with self._session() as session:
-            reviewed = self._rows(session, only_reviewed=True)
+            reviewed = self._rows(session, reviewed=True)
         return [
             GoldenCase(
                 id=f"feedback-{f.id}", question=f.question, region=f.region, history=f.history,

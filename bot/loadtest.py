@@ -14,7 +14,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -96,7 +96,7 @@ async def _drive(url: str, path: str, clients: int, seconds: float) -> tuple[lis
 
 
 def run_load(settings: Settings, out: Path, url: str | None, clients: int, seconds: float, path: str = "/v1/chat") -> tuple[str, Path]:
-    with (_own_server(settings) if url is None else _nullcontext(url)) as target:
+    with _own_server(settings) if url is None else nullcontext(url.rstrip("/")) as target:
         latencies, failures, elapsed = asyncio.run(_drive(target, path, clients, seconds))
     ordered = sorted(latencies)
     figures: dict[str, Any] = {
@@ -116,11 +116,6 @@ def run_load(settings: Settings, out: Path, url: str | None, clients: int, secon
         "{latency_ms_p95} | {latency_ms_p99} | {latency_ms_max} |".format(**figures),
     ])
     return table, report
-
-
-@contextmanager
-def _nullcontext(url: str) -> Iterator[str]:
-    yield url.rstrip("/")
 
 
 __all__ = ["run_load"]

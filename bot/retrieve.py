@@ -75,10 +75,8 @@ def _conditions(filters: Filters | None, region: str | None) -> list[tuple[str, 
     return conditions
 
 
-def _chroma_where(conditions: list[tuple[str, list[Any]]]) -> dict[str, Any] | None:
-    clauses = [{key: {"$in": values}} for key, values in conditions]
-    if not clauses:
-        return None
+def _chroma_where(conditions: list[tuple[str, list[Any]]]) -> dict[str, Any]:
+    clauses = [{key: {"$in": values}} for key, values in conditions]  # the region condition is always there
     return clauses[0] if len(clauses) == 1 else {"$and": clauses}
 
 
@@ -122,7 +120,7 @@ class Retriever:
                 meta = metadata.get(chunk_id, {})
                 return all(meta.get(key) in values for key, values in conditions)
 
-            rankings.append([cid for cid, _ in self.index.bm25.search(query, n, allowed if conditions else None)])
+            rankings.append([cid for cid, _ in self.index.bm25.search(query, n, allowed)])
 
         fused: dict[str, float] = {}
         for ranking in rankings:

@@ -250,3 +250,11 @@ def test_workers_starting_together_on_a_new_feedback_database_all_come_up(tmp_pa
     for thread in threads:
         thread.join()
     assert failures == []
+
+
+def test_reviewing_feedback_that_does_not_exist_names_it(tmp_path: Path) -> None:
+    from bot.feedback import Review, UnknownFeedback
+
+    store = FeedbackStore(f"sqlite:///{tmp_path / 'fb.db'}")
+    with pytest.raises(UnknownFeedback, match="no feedback with id 7"):
+        store.review(7, Review(category="in_scope"))

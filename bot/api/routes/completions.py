@@ -23,7 +23,7 @@ from starlette.concurrency import run_in_threadpool
 from bot.api import answering
 from bot.api.security import CHAT_RESPONSES, chat_access
 from bot.api.deps import FeedbackDep, PipelineDep
-from bot.models import Answer, Citation, RegionName, Turn
+from bot.models import Answer, Citation, Question, RegionName, Turn
 
 router = APIRouter(prefix="/v1", tags=["openai"], dependencies=[Depends(chat_access)], responses=CHAT_RESPONSES)
 
@@ -89,7 +89,7 @@ def sources_list(citations: list[Citation]) -> str:
     return "\n\nSources:\n" + "\n".join(lines)
 
 
-def _question(request: CompletionRequest) -> Any:
+def _question(request: CompletionRequest) -> Question:
     conversation = [m for m in request.messages if m.role in ("user", "assistant")]
     if not conversation or conversation[-1].role != "user":
         raise RequestValidationError([{
