@@ -59,6 +59,33 @@ def _latency(pipeline: Pipeline, repeat: int) -> dict[str, float]:
     return figures
 
 
+def _triage_latency(pipeline: Pipeline, limit: int = 300) -> dict[str, float]:
+    """Triage on distinct bank messages, as they arrive in a conversation: the earlier turns were
+    embedded when they were asked. `added`: what triage adds to an answer, the question's embedding
+    excepted (retrieval embeds the question anyway and reuses it); `with_embedding`: with it."""
+    from bot.judge.bank import load_bank
+    from bot.judge.triage import context_turns
+
+    embedder, judge = pipeline.index.embedder, pipeline.judge
+    added, cold = [], []
+    for item in load_bank()[:limit]:
+        embedder.encode(context_turns(judge.scrubbed_history(item.history)))  # asked earlier in the conversation
+        question = judge.scrubber._scrub(item.text).text  # uncached, as for a new question
+        started = time.perf_counter()
+        judge.scrub(item.text)
+        scrubbed = time.perf_counter()
+        embedder.encode([question])
+        embedded = time.perf_counter()
+        judge.triage(item.text, item.history)
+        done = time.perf_counter()
+        added.append((scrubbed - started + done - embedded) * 1000)
+        cold.append((done - started) * 1000)
+    figures: dict[str, float] = {"messages": float(len(added))}
+    figures["added_ms_p50"], figures["added_ms_p95"] = _percentiles(added)
+    figures["with_embedding_ms_p50"], figures["with_embedding_ms_p95"] = _percentiles(cold)
+    return figures
+
+
 def _unit_vectors(rng: np.random.Generator, count: int) -> np.ndarray:
     vectors = rng.standard_normal((count, DIMENSIONS)).astype(np.float32)
     return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
@@ -126,7 +153,10 @@ def run_bench(sizes: list[int], out: Path, settings: Settings, progress: Progres
         }
         progress("ingest", 1, 1)
         vocabulary = sorted({w for meta_chunk in index.store.all_chunks(with_text=True) for w in tokens(meta_chunk.text)})
-        rows = {"library": {"chunks": report.chunks, "build_s": round(elapsed, 2), **_latency(Pipeline(library_settings, index), repeat)}}
+        library_pipeline = Pipeline(library_settings, index)
+        library_pipeline.warm_up()
+        results["triage"] = _triage_latency(library_pipeline)
+        rows = {"library": {"chunks": report.chunks, "build_s": round(elapsed, 2), **_latency(library_pipeline, repeat)}}
 
     for size in sizes:
         with tempfile.TemporaryDirectory(prefix=f"bench-{size}-") as data_dir:
@@ -151,9 +181,11 @@ def run_bench(sizes: list[int], out: Path, settings: Settings, progress: Progres
             f"{row['retrieve_ms_p50']:>9} / {row['retrieve_ms_p95']:<8} | {row['answer_ms_p50']:>8} / {row['answer_ms_p95']:<7} | "
             f"{row['total_ms_p50']:>8} / {row['total_ms_p95']:<6} |"
         )
-    i = results["ingest"]
+    i, t = results["ingest"], results["triage"]
     lines += [
         "",
+        f"triage on {int(t['messages'])} bank messages: adds p50 {t['added_ms_p50']} / p95 {t['added_ms_p95']} ms to an answer "
+        f"(p50 {t['with_embedding_ms_p50']} / p95 {t['with_embedding_ms_p95']} ms counting the question's embedding, which retrieval reuses)",
         f"model load {results['model_load_s']} s; ingest of {i['sources']} sources / {i['chunks']} chunks "
         f"{i['seconds']} s ({i['chunks_per_s']} chunks/s, sentences embedded too); unchanged re-ingest {i['unchanged_reingest_s']} s",
     ]

@@ -1,6 +1,7 @@
 """The `bot` command line: ingest and re-index the library, ask, list sources, evaluate, benchmark, serve.
 
-Shared helpers are in `bot.cli_common`; the feedback commands in `bot.cli_feedback`.
+Shared helpers are in `bot.cli_common`; the feedback commands in `bot.cli_feedback`, the triage ones in
+`bot.cli_triage`.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from rich.text import Text
 
 from bot.cli_common import err, friendly_errors, out, print_json, progress_bar, reporter
 from bot.cli_feedback import feedback_app
+from bot.cli_triage import triage_app
 from bot.config import get_settings
 from bot.errors import BotError
 from bot.models import Answer
@@ -25,6 +27,8 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(feedback_app, name="feedback")
+app.add_typer(triage_app, name="triage")
+
 @app.command()
 @friendly_errors
 def ingest(
@@ -263,8 +267,10 @@ def serve(
     import uvicorn
 
     from bot.api.app import app_factory
+    from bot.api.observability import configure_logging
 
     settings = get_settings()
+    configure_logging(settings.log_format, settings.log_level)
     count = workers or settings.workers
     if count > 1 and not settings.chroma_url:
         err.print("[yellow]Several workers on embedded Chroma share one folder; for production set BOT_CHROMA_URL.[/yellow]")
@@ -274,6 +280,7 @@ def serve(
     uvicorn.run(
         "bot.api.app:app_factory" if count > 1 else app_factory(), factory=count > 1, workers=count,
         host=host or settings.host, port=port or settings.port, log_level=settings.log_level, access_log=False,
+        log_config=None,  # uvicorn's own lines go through our handler, which takes identifiers out
     )
 
 

@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from bot.answer.extractive import cite
 from bot.index import Index
 from bot.models import Citation, Evidence
+from bot.judge.replies import LOCAL_EMERGENCY_LINE, SECURITY_LINE
 from bot.referrals import Contact, Referrals
 from bot.retrieve import Retriever
-from bot.safety import LOCAL_EMERGENCY_LINE, SECURITY_LINE, stating_sentence
+from bot.text import split_sentences, tokens
 
 _MARKER = re.compile(r"\[(\d+)\]")
 
@@ -22,6 +23,22 @@ _MARKER = re.compile(r"\[(\d+)\]")
 @dataclass
 class Block:
     lines: list[tuple[str, Evidence | None]]  # (sentence, its passage) or (fixed line, None)
+
+
+def stating_sentence(contact: Contact, passages: list[Evidence]) -> tuple[str, Evidence] | None:
+    """The sentence of the cited file's passages that states this contact: its number, else its note."""
+    wanted = contact.numbers()
+    best: tuple[float, str, Evidence] | None = None
+    note_words = set(tokens(contact.note or contact.name))
+    for passage in passages:
+        for sentence in split_sentences(passage.text):
+            if wanted and wanted[0] in sentence:
+                return sentence, passage
+            if not wanted and note_words:
+                overlap = len(note_words & set(tokens(sentence))) / len(note_words)
+                if best is None or overlap > best[0]:
+                    best = (overlap, sentence, passage)
+    return (best[1], best[2]) if best and best[0] >= 0.5 else None
 
 
 def _passages(index: Index, source_id: str) -> list[Evidence]:

@@ -220,6 +220,7 @@ class Flags(BaseModel):
 
 
 class Timings(BaseModel):
+    triage_ms: float = 0.0
     retrieve_ms: float = 0.0
     answer_ms: float = 0.0
     total_ms: float = 0.0

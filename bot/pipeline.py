@@ -18,9 +18,10 @@ from bot.index import Index
 from bot.models import Answer, Dropped, Evidence, Flags, Question, Timings, Turn, region_named_in
 from bot.referrals import load_referrals
 from bot.retrieve import Retriever, standalone_query
-from bot.safety import (
-    NO_REGION_NOTE, OUT_OF_SCOPE_TEXT, PII_REMINDER, Scrubbed, about_the_remit, is_emergency, referral_numbers, refusal, scrub,
-)
+from bot.judge.identifiers import Scrubbed
+from bot.judge.replies import NO_REGION_NOTE, OUT_OF_SCOPE_TEXT, PII_REMINDER
+from bot.judge.setup import scrubber_for
+from bot.judge.triage import Judge
 
 
 def _ms(start: float) -> float:
@@ -38,11 +39,12 @@ class Pipeline:
             else ExtractiveAnswerer(self.settings, self.index.store)
         )
         self.referrals = load_referrals(self.settings.knowledge_dir / "referrals.yaml")
-        self._keep_numbers = referral_numbers(self.referrals)
+        self.judge = Judge(self.index.embedder, scrubber_for(self.referrals))
 
     def warm_up(self) -> None:
         """Pay the model-loading cost now rather than on the first question."""
         self.index.embedder.warm_up()
+        self.judge.scrub("Warm up the recogniser, Anna.")
 
     def ensure_ready(self) -> None:
         self.index.refresh_if_changed()
@@ -54,10 +56,10 @@ class Pipeline:
 
     def scrub(self, text: str) -> Scrubbed:
         """`text` with patient identifiers replaced by [kind]; the library's referral numbers stay."""
-        return scrub(text, self._keep_numbers)
+        return self.judge.scrub(text)
 
     def scrubbed_history(self, history: list[Turn]) -> list[Turn]:
-        return [turn.model_copy(update={"content": self.scrub(turn.content).text}) for turn in history]
+        return self.judge.scrubbed_history(history)
 
     def answer(self, question: Question, on_evidence: Callable[[list[Evidence]], None] | None = None) -> Answer:
         """The cited answer. `on_evidence`, if given, receives the evidence as soon as it is
@@ -66,19 +68,14 @@ class Pipeline:
         self.ensure_ready()
         region = question.region or self.settings.region or region_named_in(question.question) or None
         # Identifiers leave the question before it is searched, logged or sent anywhere.
-        asked = self.scrub(question.question)
-        history = self.scrubbed_history(question.history)
-        pii_removed = bool(asked.kinds)
+        triage_started = time.perf_counter()
+        triage = self.judge.triage(question.question, question.history)
+        asked, history = triage.asked, triage.history
+        pii_removed = bool(asked.kinds) or any(t.content != o.content for t, o in zip(history, question.history))
+        triage_ms = _ms(triage_started)
 
-        declined = refusal(asked.text)
-        if declined:
-            return Answer(
-                text=declined + (f"\n\n{PII_REMINDER}" if pii_removed else ""),
-                flags=Flags(out_of_scope=True, refused=True, pii_removed=pii_removed),
-                timings=Timings(total_ms=_ms(started)),
-                region=region,
-                answerer="safety",
-            )
+        if triage.reply:
+            return self._refused(triage.reply, triage.emergency, pii_removed, region, started, triage_ms)
 
         prompts_used: list[str] = []
         rewritten = None
@@ -95,15 +92,18 @@ class Pipeline:
         drafted: Drafted = self.answerer.draft(query, retrieval.part_vectors, retrieval.evidence, region)
         model = drafted if isinstance(drafted, LLMDrafted) else None
         text, citations, evidence = drafted.text, drafted.citations, drafted.evidence
-        emergency = is_emergency(asked.text)
+        emergency = triage.emergency
         flags = Flags(
-            not_covered=drafted.not_covered,
+            not_covered=drafted.not_covered and not emergency,
             emergency=emergency,
             pii_removed=pii_removed,
             fallback_used=bool(model and model.fallback_reason),
         )
-        if drafted.not_covered and not emergency and not about_the_remit(query):
-            text, flags.not_covered, flags.out_of_scope = OUT_OF_SCOPE_TEXT, False, True
+        # Outside the remit only when the classifier leans that way and the library has nothing either:
+        # a question the library answers is answered, however it is worded.
+        if not emergency and drafted.not_covered and (triage.out_of_scope or triage.remit_doubtful):
+            text, citations, evidence = OUT_OF_SCOPE_TEXT, [], []
+            flags.not_covered, flags.out_of_scope = False, True
         if emergency:
             body = "" if drafted.not_covered else text
             text, citations, evidence = prepend(build_block(self.referrals, self.index, region), body, citations, evidence)
@@ -117,7 +117,7 @@ class Pipeline:
             citations=citations,
             flags=flags,
             evidence=evidence,
-            timings=Timings(retrieve_ms=retrieve_ms, answer_ms=answer_ms, total_ms=_ms(started)),
+            timings=Timings(triage_ms=triage_ms, retrieve_ms=retrieve_ms, answer_ms=answer_ms, total_ms=_ms(started)),
             region=region,
             answerer="extractive" if flags.fallback_used or not model else self.answerer.name,
             confidence=round(drafted.best_similarity, 4),
@@ -125,6 +125,24 @@ class Pipeline:
             fallback_reason=model.fallback_reason if model else None,
             prompt_version=",".join(([model.prompt_version] if model else []) + prompts_used),
             dropped=[Dropped(sentence=r.sentence, reason=r.reason) for r in (model.removed or [])] if model else [],
+        )
+
+    def _refused(
+        self, reply: str, emergency: bool, pii_removed: bool, region: str | None, started: float, triage_ms: float
+    ) -> Answer:
+        """A fixed refusal, no citations, nothing searched; a danger in the same message still
+        opens with the escalation block."""
+        text, citations, evidence = reply, [], []
+        if emergency:
+            text, citations, evidence = prepend(build_block(self.referrals, self.index, region), reply, [], [])
+        return Answer(
+            text=text + (f"\n\n{PII_REMINDER}" if pii_removed else ""),
+            citations=citations,
+            evidence=evidence,
+            flags=Flags(out_of_scope=True, refused=True, emergency=emergency, pii_removed=pii_removed),
+            timings=Timings(triage_ms=triage_ms, total_ms=_ms(started)),
+            region=region,
+            answerer="safety",
         )
 
 

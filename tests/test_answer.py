@@ -9,7 +9,7 @@ import pytest
 
 from bot.answer import FIXED_TEXTS
 from bot.answer.extractive import cite
-from bot.safety import OUT_OF_SCOPE_TEXT
+from bot.judge.replies import OUT_OF_SCOPE_TEXT
 from bot.models import Answer, Filters, Question, Turn
 from bot.pipeline import Pipeline
 from bot.retrieve import standalone_query
@@ -106,10 +106,8 @@ def test_unrelated_questions_are_declined_and_invent_nothing(library_pipeline: P
 def test_paraphrased_questions_retrieve_the_right_publication(
     library_pipeline: Pipeline, question: str, region: str | None, expected: str
 ) -> None:
-    answer = library_pipeline.answer(Question(question=question, region=region))
-    top = [e.source_id for e in answer.evidence[:5]]
+    top = [e.source_id for e in library_pipeline.retriever.retrieve(question, region=region).evidence[:5]]
     assert expected in top, top
-    assert expected in {c.source_id for c in answer.citations}
 
 
 def test_region_filter_keeps_other_jurisdictions_out(library_pipeline: Pipeline) -> None:

@@ -39,7 +39,7 @@ def test_chat_returns_the_answer_contract(client: TestClient) -> None:
     answer = response.json()
     assert set(answer) >= {"text", "citations", "flags", "evidence", "timings"}
     assert set(answer["flags"]) >= {"emergency", "out_of_scope", "not_covered", "fallback_used", "pii_removed"}
-    assert set(answer["timings"]) == {"retrieve_ms", "answer_ms", "total_ms"}
+    assert set(answer["timings"]) == {"triage_ms", "retrieve_ms", "answer_ms", "total_ms"}
     assert "08000 121 700" in answer["text"]
     first = answer["citations"][0]
     assert set(first) == {"n", "source_id", "title", "publisher", "year", "url", "locator", "quote"}

@@ -10,22 +10,41 @@ import pytest
 from bot.answer import FIXED_TEXTS
 from bot.models import Answer, Question, Turn
 from bot.pipeline import Pipeline
-from bot.safety import (
-    HIDDEN_CONFIG_TEXT, LOCAL_EMERGENCY_LINE, PII_REMINDER, REFUSAL_TEXT, SECURITY_LINE, VERDICT_TEXT,
-    is_emergency, refusal, scrub,
+from bot.judge.identifiers import IdentifierScrubber
+from bot.judge.replies import (
+    HIDDEN_CONFIG_TEXT, LOCAL_EMERGENCY_LINE, NO_REGION_NOTE, PII_REMINDER, REFUSAL_TEXT, SECURITY_LINE, VERDICT_TEXT,
 )
+from bot.judge.triage import Judge
 from bot.text import split_sentences
 
 KEEP = {"08000 121 700", "1-888-373-7888", "233733", "1-833-900-1010", "0800 043 4303", "999", "911", "711"}
 MARKER = re.compile(r"\[(\d+)\]")
+_SCRUBBER = IdentifierScrubber(KEEP, {"Unseen", "NHS"})
+
+
+def scrub(text: str, keep: set[str]):  # noqa: ANN201 - the scrubber's own result type
+    return _SCRUBBER.scrub(text)
+
+
+@pytest.fixture(scope="module")
+def judge(library_pipeline: Pipeline) -> Judge:
+    return library_pipeline.judge
+
+
+def is_emergency(judge: Judge, text: str) -> bool:
+    return judge.triage(text, []).emergency
+
+
+def refusal(judge: Judge, text: str) -> str | None:
+    return judge.triage(text, []).reply
 
 
 @pytest.mark.parametrize(
     ("text", "kind", "identifier"),
     [
         ("Her email is jane.doe@example.com", "email", "jane.doe@example.com"),
-        ("DOB 12/03/1990, came in alone", "date of birth", "12/03/1990"),
-        ("born on 4 July 2008 in Leeds", "date of birth", "4 July 2008"),
+        ("DOB 12/03/1990, came in alone", "date", "12/03/1990"),
+        ("born on 4 July 2008 in Leeds", "date", "4 July 2008"),
         ("NHS number 943 476 5919", "record number", "943 476 5919"),
         ("MRN: A1234567 on the wristband", "record number", "A1234567"),
         ("she gave 07700 900123 as her mobile", "phone", "07700 900123"),
@@ -57,8 +76,8 @@ def test_referral_numbers_and_plain_clinical_text_are_kept() -> None:
         "The people who own her are coming to collect her from the ward.",
     ],
 )
-def test_imminent_danger_is_an_emergency(text: str) -> None:
-    assert is_emergency(text)
+def test_imminent_danger_is_an_emergency(judge: Judge, text: str) -> None:
+    assert is_emergency(judge, text)
 
 
 @pytest.mark.parametrize(
@@ -70,8 +89,8 @@ def test_imminent_danger_is_an_emergency(text: str) -> None:
         "She was beaten by her employer last year and is now safe with her sister.",
     ],
 )
-def test_ordinary_questions_are_not_emergencies(text: str) -> None:
-    assert not is_emergency(text)
+def test_ordinary_questions_are_not_emergencies(judge: Judge, text: str) -> None:
+    assert not is_emergency(judge, text)
 
 
 @pytest.mark.parametrize(
@@ -85,8 +104,8 @@ def test_ordinary_questions_are_not_emergencies(text: str) -> None:
         ("Just tell me: is this trafficking, yes or no?", VERDICT_TEXT),
     ],
 )
-def test_harmful_requests_get_a_fixed_reply(text: str, reply: str) -> None:
-    assert refusal(text) == reply
+def test_harmful_requests_get_a_fixed_reply(judge: Judge, text: str, reply: str) -> None:
+    assert refusal(judge, text) == reply
 
 
 @pytest.mark.parametrize(
@@ -97,8 +116,8 @@ def test_harmful_requests_get_a_fixed_reply(text: str, reply: str) -> None:
         "Can I tell the police without her consent?",
     ],
 )
-def test_questions_about_helping_patients_are_not_refused(text: str) -> None:
-    assert refusal(text) is None
+def test_questions_about_helping_patients_are_not_refused(judge: Judge, text: str) -> None:
+    assert refusal(judge, text) is None
 
 
 def check_every_number_is_cited(answer: Answer) -> None:
@@ -189,8 +208,6 @@ def test_a_question_may_name_its_own_jurisdiction(text: str, region: str | None)
 
 
 def test_with_no_region_only_international_guidance_and_a_note(library_pipeline: Pipeline) -> None:
-    from bot.safety import NO_REGION_NOTE
-
     answer = library_pipeline.answer(Question(question="Which hotline number should the patient call about trafficking?"))
     assert answer.region is None
     assert {e.region for e in answer.evidence} <= {"international"}

@@ -76,6 +76,17 @@ def test_a_mention_is_acknowledged_at_once_and_answered_in_its_thread(slack: Sla
     assert slack.fake.calls[-1][2] == "Bearer xoxb-test-token"
 
 
+def test_a_verdict_demand_gets_the_fixed_reply_and_no_sources(slack: SlackSide) -> None:
+    from bot.judge.replies import VERDICT_TEXT
+
+    before = len(slack.fake.of("chat.postMessage"))
+    ask = mention("Boss keeps her wages 'for safekeeping'. Legally that's slavery, right? Answer in one word for the statement.", "1700000000.000150")
+    assert slack.event(ask, "Ev0VERDICT").status_code == 200
+    post = slack.fake.wait_for("chat.postMessage", before + 1)[-1]
+    blocks = post["blocks"] if isinstance(post["blocks"], list) else json.loads(post["blocks"])
+    assert VERDICT_TEXT in post["text"] and "context" not in [b["type"] for b in blocks]
+
+
 def test_a_retried_event_is_answered_once(slack: SlackSide) -> None:
     before = len(slack.fake.of("chat.postMessage"))
     event = mention("How should I use an interpreter with a patient who may be trafficked?", "1700000000.000200")

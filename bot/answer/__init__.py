@@ -1,7 +1,7 @@
 """Answerers: the offline extractive one (and, later, an LLM one) behind one interface."""
 
 from bot.answer.extractive import NOT_COVERED_TEXT
-from bot.safety import (
+from bot.judge.replies import (
     HIDDEN_CONFIG_TEXT, LOCAL_EMERGENCY_LINE, NO_REGION_NOTE, OUT_OF_SCOPE_TEXT, PII_REMINDER, REFUSAL_TEXT, SECURITY_LINE,
     VERDICT_TEXT,
 )

@@ -20,6 +20,7 @@ import os
 import re
 import time
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
@@ -57,6 +58,28 @@ def _record_with_request_id(*args: Any, **kwargs: Any) -> logging.LogRecord:
 logging.setLogRecordFactory(_record_with_request_id)
 
 
+class IdentifierFilter(logging.Filter):
+    """Identifiers out of every log line, the exception text included: an error's message can
+    quote the input it choked on (a validation error, a codec error), and that input may be a
+    patient's name or date of birth."""
+
+    def __init__(self, scrub: Callable[[str], str]) -> None:
+        super().__init__()
+        self.scrub = scrub
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # a broken format string must not lose the line
+            message = str(record.msg)
+        record.msg, record.args = self.scrub(message), None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self.scrub(logging.Formatter().formatException(record.exc_info))
+        elif record.exc_text:
+            record.exc_text = self.scrub(record.exc_text)
+        return True
+
+
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {
@@ -67,13 +90,26 @@ class JsonFormatter(logging.Formatter):
             "message": record.getMessage(),
         }
         entry.update(getattr(record, "fields", {}))
-        if record.exc_info:
-            entry["error"] = self.formatException(record.exc_info).splitlines()[-1]
+        if record.exc_info or record.exc_text:
+            entry["error"] = (record.exc_text or self.formatException(record.exc_info)).splitlines()[-1]
         return json.dumps(entry, ensure_ascii=False)
 
 
-def configure_logging(log_format: str, level: str) -> None:
+def _default_scrub(text: str) -> str:
+    from bot.judge.setup import default_scrubber
+
+    global _scrubber
+    if _scrubber is None:
+        _scrubber = default_scrubber()
+    return _scrubber.scrub(text).text
+
+
+_scrubber: Any = None
+
+
+def configure_logging(log_format: str, level: str, scrub: Callable[[str], str] = _default_scrub) -> None:
     handler = logging.StreamHandler()
+    handler.addFilter(IdentifierFilter(scrub))
     handler.setFormatter(JsonFormatter() if log_format == "json" else logging.Formatter(
         "%(asctime)s %(levelname)s %(name)s %(message)s"))
     root = logging.getLogger()

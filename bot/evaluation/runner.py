@@ -25,16 +25,19 @@ class ThresholdError(BotError):
     """A --min or --max that cannot be checked."""
 
 
-def parse_thresholds(items: list[str], lower_is_better: bool) -> dict[str, float]:
+def parse_thresholds(
+    items: list[str], lower_is_better: bool, keys: tuple[str, ...] = SUMMARY_KEYS[1:], lower: set[str] | frozenset[str] = LOWER_IS_BETTER,
+) -> dict[str, float]:
+    """`--min`/`--max` METRIC=VALUE options; `keys` are the metrics that may be named, `lower` those where lower is better."""
     flag = "--max" if lower_is_better else "--min"
     found: dict[str, float] = {}
     for item in items:
         name, sep, value = item.partition("=")
-        if not sep or name not in SUMMARY_KEYS or name == "n_cases":
-            raise ThresholdError(f"{flag} {item!r}: use METRIC=VALUE with one of {', '.join(SUMMARY_KEYS[1:])}")
-        if (name in LOWER_IS_BETTER) != lower_is_better:
+        if not sep or name not in keys:
+            raise ThresholdError(f"{flag} {item!r}: use METRIC=VALUE with one of {', '.join(keys)}")
+        if (name in lower) != lower_is_better:
             other = "--min" if lower_is_better else "--max"
-            raise ThresholdError(f"{flag} {name}: {'lower' if name in LOWER_IS_BETTER else 'higher'} is better, use {other}")
+            raise ThresholdError(f"{flag} {name}: {'lower' if name in lower else 'higher'} is better, use {other}")
         try:
             found[name] = float(value)
         except ValueError as exc:

@@ -7,6 +7,7 @@ for importing torch.
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -45,6 +46,13 @@ class MiniLMEmbeddings(Embeddings):
     """Normalised 384-dimensional sentence embeddings (cosine similarity = dot product)."""
 
     batch_size: int = 64
+    # A question is embedded by triage and again by retrieval: a few recent ones are kept.
+    _recent: "OrderedDict[str, np.ndarray]"
+    _recent_size = 256
+
+    def __init__(self) -> None:
+        self._recent = OrderedDict()
+        self._recent_lock = threading.Lock()
 
     def warm_up(self) -> None:
         _load_model()
@@ -52,6 +60,26 @@ class MiniLMEmbeddings(Embeddings):
     def encode(self, texts: list[str], show_progress: bool = False) -> np.ndarray:
         if not texts:
             return np.zeros((0, DIMENSIONS), dtype=np.float32)
+        if len(texts) <= 4:
+            return self._encode_recent(texts)
+        return self._encode(texts, show_progress)
+
+    def _encode_recent(self, texts: list[str]) -> np.ndarray:
+        with self._recent_lock:
+            missing = [t for t in dict.fromkeys(texts) if t not in self._recent]
+        fresh = dict(zip(missing, self._encode(missing))) if missing else {}
+        with self._recent_lock:
+            for text, vector in fresh.items():
+                self._recent[text] = vector
+            vectors = [fresh[t] if t in fresh else self._recent[t] for t in texts]
+            for text in texts:
+                if text in self._recent:
+                    self._recent.move_to_end(text)
+            while len(self._recent) > self._recent_size:
+                self._recent.popitem(last=False)
+        return np.stack(vectors)
+
+    def _encode(self, texts: list[str], show_progress: bool = False) -> np.ndarray:
         vectors = _load_model().encode(
             texts,
             batch_size=self.batch_size,
