@@ -21,6 +21,7 @@ import re
 import time
 import uuid
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
@@ -95,16 +96,15 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False)
 
 
-def _default_scrub(text: str) -> str:
+@lru_cache(maxsize=1)
+def _log_scrubber() -> Any:
     from bot.judge.setup import default_scrubber
 
-    global _scrubber
-    if _scrubber is None:
-        _scrubber = default_scrubber()
-    return _scrubber.scrub(text).text
+    return default_scrubber()
 
 
-_scrubber: Any = None
+def _default_scrub(text: str) -> str:
+    return _log_scrubber().scrub(text).text
 
 
 def configure_logging(log_format: str, level: str, scrub: Callable[[str], str] = _default_scrub) -> None:
