@@ -30,14 +30,19 @@ def stating_sentence(contact: Contact, passages: list[Evidence]) -> tuple[str, E
     wanted = contact.numbers()
     best: tuple[float, str, Evidence] | None = None
     note_words = set(tokens(contact.note or contact.name))
+    stating: list[tuple[str, Evidence]] = []
     for passage in passages:
         for sentence in split_sentences(passage.text):
             if wanted and wanted[0] in sentence:
-                return sentence, passage
+                stating.append((sentence, passage))
             if not wanted and note_words:
                 overlap = len(note_words & set(tokens(sentence))) / len(note_words)
                 if best is None or overlap > best[0]:
                     best = (overlap, sentence, passage)
+    if stating:
+        # The sentence that tells the clinician to call the number ("call 911"), else the first that states it.
+        calls = re.compile(rf"(?i)\b(?:call|ring|dial|phone)\b[^.]{{0,20}}{re.escape(wanted[0])}")
+        return next((hit for hit in stating if calls.search(hit[0])), stating[0])
     return (best[1], best[2]) if best and best[0] >= 0.5 else None
 
 

@@ -8,6 +8,7 @@ here appears in that file.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, ValidationError, field_validator
@@ -57,10 +58,13 @@ class Referrals(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     regions: dict[str, RegionReferrals]
+    without_emergency_number: dict[str, str] = Field(
+        default_factory=dict, description="Regions with no confirmed emergency number, each with the reason."
+    )
 
-    @field_validator("regions")
+    @field_validator("regions", "without_emergency_number")
     @classmethod
-    def _every_region_known(cls, value: dict[str, RegionReferrals]) -> dict[str, RegionReferrals]:
+    def _every_region_known(cls, value: dict[str, Any]) -> dict[str, Any]:
         for name in value:
             if name not in REGIONS:
                 raise ValueError(f"unknown region {name!r}; use one of: {', '.join(REGIONS)}")

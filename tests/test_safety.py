@@ -8,7 +8,8 @@ import re
 import pytest
 
 from bot.answer import FIXED_TEXTS
-from bot.models import Answer, Question, Turn
+from bot.escalation import build_block
+from bot.models import REGIONS, Answer, Question, Turn
 from bot.pipeline import Pipeline
 from bot.judge.identifiers import IdentifierScrubber
 from bot.judge.replies import (
@@ -149,15 +150,44 @@ def test_uk_emergency_opens_with_999_and_the_helpline_all_cited(library_pipeline
     check_every_number_is_cited(answer)
 
 
-def test_us_emergency_gives_the_hotline_and_says_local_emergency_number(library_pipeline: Pipeline) -> None:
+def test_us_emergency_opens_with_911_cited_then_the_hotline(library_pipeline: Pipeline) -> None:
     answer = library_pipeline.answer(
         Question(question="She says he'll kill her if she goes home tonight. What can I do right now?", region="US")
     )
     assert answer.flags.emergency
-    assert answer.text.startswith(LOCAL_EMERGENCY_LINE)
+    first_line = answer.text.splitlines()[0]
+    assert re.search(r"\bcall 911\b", first_line) and MARKER.search(first_line), first_line
+    cited = {c.n: c for c in answer.citations}[int(MARKER.search(first_line).group(1))]
+    assert cited.source_id == "fcc-911-e911-services" and "911" in cited.quote
+    assert LOCAL_EMERGENCY_LINE not in answer.text
     assert "1-888-373-7888" in answer.text and "Child Protective Services" in answer.text
     assert "999" not in answer.text and "08000 121 700" not in answer.text
     check_every_number_is_cited(answer)
+
+
+@pytest.mark.parametrize("region", REGIONS)
+def test_every_region_opens_its_escalation_with_a_cited_number_or_a_recorded_decision(
+    library_pipeline: Pipeline, region: str
+) -> None:
+    """Each region's block leads with its emergency number, cited and said outright ("call 911"), or,
+    where none is confirmed, with the local-number line and the region on the documented list."""
+    referrals = library_pipeline.referrals
+    emergency = referrals.for_region(region).emergency
+    block = build_block(referrals, library_pipeline.index, region)
+    first_line, passage = block.lines[0]
+    if emergency is None:
+        assert region in referrals.without_emergency_number, f"{region} has no emergency number and no recorded reason"
+        assert (first_line, passage) == (LOCAL_EMERGENCY_LINE, None)
+    else:
+        assert region not in referrals.without_emergency_number, f"{region} is listed as without a number but has {emergency.call}"
+        assert passage is not None and passage.source_id == emergency.source_id
+        assert re.search(rf"(?i)\b(?:call|ring|dial)\b[^.]{{0,20}}{re.escape(emergency.call or '')}", first_line), first_line
+
+
+def test_the_regions_without_an_emergency_number_are_listed_with_reasons(library_pipeline: Pipeline) -> None:
+    missing = library_pipeline.referrals.without_emergency_number
+    print("regions without a confirmed emergency number:", ", ".join(sorted(missing)))
+    assert "US" not in missing and all(len(reason.split()) >= 5 for reason in missing.values())
 
 
 def test_canadian_emergency_gives_911(library_pipeline: Pipeline) -> None:

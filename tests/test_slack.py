@@ -6,8 +6,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -43,15 +45,20 @@ class SlackSide:
         return self.post(urlencode(fields), "application/x-www-form-urlencoded", **kwargs)
 
 
-@pytest.fixture(scope="module")
-def slack(library_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[SlackSide]:
-    folder = tmp_path_factory.mktemp("slack")
+@contextmanager
+def slack_for(region: str, library_dir: Path, folder: Path) -> Iterator[SlackSide]:
     feedback_url = f"sqlite:///{folder / 'feedback.db'}"
     with FakeSlack() as fake, serving_bot(
         library_dir, folder, SLACK_BOT_TOKEN="xoxb-test-token", SLACK_SIGNING_SECRET=SECRET,
-        BOT_SLACK_API_URL=fake.api_url, BOT_REGION="UK", BOT_FEEDBACK_DB_URL=feedback_url,
+        BOT_SLACK_API_URL=fake.api_url, BOT_REGION=region, BOT_FEEDBACK_DB_URL=feedback_url,
     ) as url:
         yield SlackSide(url, fake, feedback_url)
+
+
+@pytest.fixture(scope="module")
+def slack(library_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[SlackSide]:
+    with slack_for("UK", library_dir, tmp_path_factory.mktemp("slack")) as side:
+        yield side
 
 
 def mention(text: str, ts: str, thread_ts: str | None = None, channel: str = "C0SAFEGUARD") -> dict:
@@ -85,6 +92,20 @@ def test_a_verdict_demand_gets_the_fixed_reply_and_no_sources(slack: SlackSide) 
     post = slack.fake.wait_for("chat.postMessage", before + 1)[-1]
     blocks = post["blocks"] if isinstance(post["blocks"], list) else json.loads(post["blocks"])
     assert VERDICT_TEXT in post["text"] and "context" not in [b["type"] for b in blocks]
+
+
+def test_a_us_workspace_gets_911_first_with_its_source(library_dir: Path, tmp_path: Path) -> None:
+    with slack_for("US", library_dir, tmp_path) as us:
+        ask = mention("The man who brought her is in the waiting room saying he will kill her if she talks to me", "1700000000.000170")
+        assert us.event(ask, "Ev0US911").status_code == 200
+        [post] = us.fake.wait_for("chat.postMessage")
+    first_line = post["text"].splitlines()[0]
+    assert "call 911" in first_line and re.search(r"\[(\d+)\]", first_line), first_line
+    blocks = post["blocks"] if isinstance(post["blocks"], list) else json.loads(post["blocks"])
+    sources = [e["text"] for b in blocks if b["type"] == "context" for e in b["elements"]]
+    n = re.search(r"\[(\d+)\]", first_line).group(1)
+    assert any(f"|[{n}] " in s and "fcc.gov" in s for s in sources), sources
+    assert "999" not in post["text"]
 
 
 def test_a_retried_event_is_answered_once(slack: SlackSide) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -43,16 +44,21 @@ class TeamsSide:
         return httpx.post(f"{self.url}/teams/messages", json=activity, headers=headers, timeout=30)
 
 
-@pytest.fixture(scope="module")
-def teams(library_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TeamsSide]:
-    folder = tmp_path_factory.mktemp("teams")
+@contextmanager
+def teams_for(region: str, library_dir: Path, folder: Path) -> Iterator[TeamsSide]:
     feedback_url = f"sqlite:///{folder / 'feedback.db'}"
     with FakeBotFramework() as fake, serving_bot(
         library_dir, folder, MICROSOFT_APP_ID=APP_ID, MICROSOFT_APP_PASSWORD=PASSWORD,
         BOT_TEAMS_OPENID_URL=f"{fake.origin}/openid", BOT_TEAMS_TOKEN_URL=f"{fake.origin}/token",
-        BOT_REGION="UK", BOT_FEEDBACK_DB_URL=feedback_url,
+        BOT_REGION=region, BOT_FEEDBACK_DB_URL=feedback_url,
     ) as url:
         yield TeamsSide(url, fake, feedback_url)
+
+
+@pytest.fixture(scope="module")
+def teams(library_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TeamsSide]:
+    with teams_for("UK", library_dir, tmp_path_factory.mktemp("teams")) as side:
+        yield side
 
 
 def card_of(reply: dict[str, Any]) -> dict[str, Any]:
@@ -87,6 +93,16 @@ def test_a_signed_message_is_answered_with_a_card_through_the_connector(teams: T
 
     TRANSCRIPT.parent.mkdir(exist_ok=True)
     TRANSCRIPT.write_text(json.dumps({"activity": question, "reply": reply}, indent=2, ensure_ascii=False), encoding="utf-8")
+
+
+def test_a_us_team_gets_911_first_with_its_source(library_dir: Path, tmp_path: Path) -> None:
+    with teams_for("US", library_dir, tmp_path) as us:
+        question = us.activity(text="The man who brought her is in the waiting room saying he will kill her if she talks to me")
+        assert us.send(question).status_code == 200
+        text = card_text(card_of(us.fake.wait_for_replies(1)[-1]))
+    heading, first_line = text.splitlines()[:2]
+    assert heading == "Emergency: act now" and "call 911" in first_line, text[:300]
+    assert "fcc.gov" in text and "999" not in text
 
 
 def test_a_channel_mention_is_stripped_and_a_follow_up_uses_the_conversation(teams: TeamsSide) -> None:

@@ -137,6 +137,18 @@ def test_an_emergency_answer_is_distinct_and_puts_the_numbers_first(page: Page, 
     shot(page, "emergency")
 
 
+def test_a_us_clinician_sees_911_in_the_footer_and_first_in_an_emergency(page: Page, live_server: LiveServer) -> None:
+    open_widget(page, live_server.url, region="US")
+    panel = page.get_by_role("dialog")
+    expect(panel.get_by_text("In an emergency, call 911.")).to_be_visible()
+    ask(page, "The man who brought her in says he will kill her if she talks to me, and he is in the waiting room.")
+    answer = last_answer(page)
+    expect(answer).to_have_class("msg bot emergency")
+    first_line = answer.locator(".text").inner_text().splitlines()[0]
+    assert "call 911" in first_line, first_line
+    expect(answer.locator("details").first).to_contain_text("9-1-1 and E9-1-1 Services")
+
+
 def test_a_refusal_shows_the_fixed_reply_with_no_sources(page: Page, live_server: LiveServer) -> None:
     from bot.judge.replies import REFUSAL_TEXT
 
