@@ -37,16 +37,24 @@ class FeatureWeights:
     context: float = 0.5
 
 
+def feature_blocks(
+    questions: list[str], question_vectors: np.ndarray, contexts: list[str], context_vectors: np.ndarray, weights: FeatureWeights
+) -> list[np.ndarray | sparse.csr_matrix]:
+    """The row blocks, weighted, in column order: [question: embedding | word n-grams | char n-grams | cues |
+    context: embedding | cues]. Dense blocks stay dense, so a single message is scored without joining them."""
+    return [
+        np.asarray(question_vectors, dtype=np.float32) * weights.embedding,
+        _WORDS.transform(questions).astype(np.float32) * weights.ngrams,
+        _CHARS.transform(questions).astype(np.float32) * weights.ngrams,
+        cue_matrix(questions) * weights.cues,
+        np.asarray(context_vectors, dtype=np.float32) * weights.context,
+        cue_matrix(contexts) * weights.cues * weights.context,
+    ]
+
+
 def featurize(
     questions: list[str], question_vectors: np.ndarray, contexts: list[str], context_vectors: np.ndarray, weights: FeatureWeights
 ) -> sparse.csr_matrix:
-    """One row per message: [question: embedding | word n-grams | char n-grams | cues | context: embedding | cues]."""
-    blocks = [
-        sparse.csr_matrix(np.asarray(question_vectors, dtype=np.float32) * weights.embedding),
-        _WORDS.transform(questions).astype(np.float32) * weights.ngrams,
-        _CHARS.transform(questions).astype(np.float32) * weights.ngrams,
-        sparse.csr_matrix(cue_matrix(questions) * weights.cues),
-        sparse.csr_matrix(np.asarray(context_vectors, dtype=np.float32) * weights.context),
-        sparse.csr_matrix(cue_matrix(contexts) * weights.cues * weights.context),
-    ]
-    return sparse.hstack(blocks, format="csr")
+    """One row per message, the blocks of `feature_blocks` side by side (what the regression is trained on)."""
+    blocks = feature_blocks(questions, question_vectors, contexts, context_vectors, weights)
+    return sparse.hstack([sparse.csr_matrix(b) for b in blocks], format="csr")

@@ -84,6 +84,11 @@ PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("record number", re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){3,7}(?: ?[A-Z0-9]{1,3})?\b")),  # IBAN
     ("record number", re.compile(r"\b[A-Z]{2} ?\d{2} ?\d{2} ?\d{2} ?[A-D]\b")),  # UK National Insurance
     ("record number", re.compile(r"\b[A-Z]{2}\d{2} ?[A-Z]{3}\b")),  # UK number plate
+    # Codes mixing capitals and digits (C2G8H41177Q, a CURP), dotted ID numbers (1.023.456.789) and
+    # slashed case references (FMU/24/0917).
+    ("record number", re.compile(r"(?<![\w.])(?=(?:[A-Z]*\d){4})(?=(?:\d*[A-Z]){2})[A-Z0-9]{8,20}(?![\w.])")),
+    ("record number", re.compile(r"(?<![\w.])\d{1,3}(?:\.\d{3}){2,}(?![\w.])")),
+    ("record number", re.compile(r"(?<![\w/])[A-Z]{2,6}/\d{2,4}/\d{2,6}(?![\w/])")),
     ("record number", re.compile(r"(?<![\w-])\d{3}([- ])\d{2}\1\d{4}(?![\w-])")),  # SSN shape
     ("date", re.compile(
         rf"(?i)\b(?:(?:{_WEEKDAY}\s+)?(?:the\s+)?{_DAY}(?:\s+of)?[\s-]+{_MONTH}(?:,?[\s-]+{_YEAR})?(?![\w])"
@@ -114,6 +119,7 @@ PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         rf"|(?:C/|Calle|Rua|Avenida|Av\.)\s+(?:(?:de|da|do|la|las|los|del)\s+|{NAME_WORD}\s*){{1,4}},?\s*\d{{1,5}}(?:,?\s*(?:\d{{1,2}}º\s*\w+\.?|apto\.?\s*\d+|Int\.\s*\d+|Casa\s*\d+))*"
         rf"|///[a-z]+\.[a-z]+\.[a-z]+"
         rf"|-?\d{{1,3}}\.\d{{3,}},\s*-?\d{{1,3}}\.\d{{3,}}"
+        rf"|\b\d{{1,5}}[A-Z]?\s+(?:[A-Z][A-Z'-]+\s+){{1,3}}(?:STREET|ST|ROAD|RD|AVENUE|AVE|LANE|DRIVE|CLOSE|WAY|COURT|PLACE|CRESCENT|TERRACE|GARDENS|GROVE)\b\.?"
         rf"|\b{_FLAT}\b"
     )),
     ("postcode", re.compile(
@@ -123,6 +129,8 @@ PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         r"|\b(?:[AC-FHKNPRTV-Y]\d{2}|D6W)\s?[0-9AC-FHKNPRTV-Y]{4}\b"  # Ireland (Eircode)
         r"|(?:(?<=\b[A-Z]{2}\s)|(?<=\b[A-Z]{2},\s)|(?i:(?<=zip\s)|(?<=zip:\s)|(?<=zip code\s)))\d{5}(?:-\d{4})?\b"
         r"|\b\d{5}-\d{4}\b"
+        r"|(?:(?<=\b(?:NSW|VIC|QLD|TAS|ACT)\s)|(?<=\b(?:SA|WA|NT)\s))\d{4}\b"  # Australia, after the state
+        r"|\b[a-z]{2}\d{1,2}\s\d[a-z]{2}\b"  # UK, in lower case with its space ("ln11 0hr")
         r"|\b[a-z]{1,2}\d[a-z\d]?\s?\d[a-z]{2}\b(?<!\d(?:mg|ml|kg|hr|wk|yo|mm|cm|am|pm))"  # UK, written in lower case
         r"|\b[abceghj-nprstvxy]\d[a-z]\s?\d[a-z]\d\b"  # Canada, in lower case
     )),

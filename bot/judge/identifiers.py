@@ -66,10 +66,14 @@ _SURROGATE = re.compile(r"[\ud800-\udfff]")
 _SENTENCE_END = {".", "!", "?", ":", ";", "\n", "(", "-", "/", "•", "*"}
 _PLACE_BEFORE = {"in", "from", "to", "at", "near", "via", "into", "outside", "of", "around", "towards"}
 _ABOUT_A_PERSON = re.compile(
-    r"^(?:'s|’s|\s*\((?:his|her|the|real|first|year|aged|age|\d|\?)|\s*,\s*(?:aged|age|\d|year|a |an |the |\w+ years)|\s+(?:is|was)\s+(?:a|an|\d+|aged|only|now|\w+ weeks|pregnant|"
+    r"^(?:'s|’s|\s*\((?i:his|her|the|real|first|year|aged|age|\d|\?)|\s*,\s*(?:aged|age|\d|year|a |an |the |\w+ years)|\s+(?:is|was)\s+(?:a|an|\d+|aged|only|now|\w+ weeks|pregnant|"
     r"from|in|here|back|still|staying|living|scared|afraid|too|very|being|not)\b|\s+(?:came|comes|attended|presented|arrived|"
-    r"told|says|said|has|had|works|worked|lives|lived|keeps|wants|disclosed|rang|called|missed|brought)\b)"
+    r"told|says|said|has|had|works|worked|lives|lived|keeps|wants|disclosed|rang|called|missed|brought|booked|translated|"
+    r"shares|speaks|spoke|needs|went|left|ran|refused|agreed|denied|admitted|mentioned|explained|returned|stays|sleeps|cleans|"
+    r"cooks|seems|looked|cried|asked|begged|whispered|showed)\b)"
 )
+# What follows a town in an address ("Glasgow [postcode]", "Austin, TX [postcode]"): the word before it is a place.
+_BEFORE_A_POSTCODE = re.compile(r"^,?\s*(?:[A-Z]{2,3},?\s*)?\[postcode\]")
 _NAMED_ENTITY_KEEP = {"GPE", "LOC", "NORP", "ORG", "FAC", "LANGUAGE", "EVENT", "LAW", "PRODUCT", "WORK_OF_ART"}
 
 
@@ -208,7 +212,8 @@ class IdentifierScrubber:
     def _recognised(self, doc: "Doc", text: str) -> list[tuple[int, int]]:
         spans = []
         for ent in doc.ents:
-            if ent.label_ != "PERSON" or _PLACEHOLDER.search(ent.text) or self._not_a_name(ent.text) or any(c.isdigit() for c in ent.text):
+            if ent.label_ != "PERSON" or _PLACEHOLDER.search(ent.text) or self._not_a_name(ent.text) or any(c.isdigit() for c in ent.text) \
+                    or _BEFORE_A_POSTCODE.match(text[ent.end_char:]):
                 continue
             start, end = ent.start_char, ent.end_char
             # Widen to neighbouring capitalised words ("Nguyễn" before "Thị Lan").
@@ -232,7 +237,7 @@ class IdentifierScrubber:
             about_a_person = bool(_ABOUT_A_PERSON.match(after))
             zipf = _zipf(word.lower())
             # A rare word is a name unless the recogniser and a preposition both say it is a place ("from Gdańsk").
-            a_place = token.i in places and (
+            a_place = bool(_BEFORE_A_POSTCODE.match(after)) or token.i in places and (
                 token.ent_type_ in ("NORP", "LANGUAGE") or zipf >= RARE_ZIPF
                 or (previous is not None and previous.text.lower() in _PLACE_BEFORE)
             )

@@ -17,7 +17,7 @@ import numpy as np
 from scipy import sparse
 
 from bot.errors import ConfigError
-from bot.judge.features import FeatureWeights, featurize
+from bot.judge.features import FeatureWeights, feature_blocks
 
 MODEL_DIR = Path(__file__).parent / "data"
 MODEL_STEM = "triage-model"
@@ -40,7 +40,7 @@ def neighbour_vote(points: np.ndarray, memory: np.ndarray, labels: np.ndarray, c
     votes = np.zeros((points.shape[0], classes))
     for row, columns in enumerate(nearest):
         weight = 1.0 / np.maximum(1.0 - similarity[row, columns], 1e-6)
-        np.add.at(votes[row], labels[columns], weight)
+        votes[row] = np.bincount(labels[columns], weights=weight, minlength=classes)
     return votes / votes.sum(axis=1, keepdims=True)
 
 
@@ -55,9 +55,20 @@ class TriageModel:
     memory_labels: np.ndarray
     blend: float  # the neighbour vote's share of the probabilities
     meta: dict[str, Any] = field(default_factory=dict)
+    _block_coef: list[np.ndarray] = field(default_factory=list, init=False, repr=False)
 
-    def linear_probabilities(self, features: sparse.csr_matrix) -> np.ndarray:
-        logits = np.asarray((features @ self.coef.T).todense()) + self.intercept
+    def _coef_by_block(self, blocks: list[np.ndarray | sparse.csr_matrix]) -> list[np.ndarray]:
+        """The weights as dense features × classes slices, one per block (about 3 MB): scoring one
+        message is then a product per block, with no joined sparse matrix to build or transpose."""
+        if not self._block_coef:
+            dense = np.ascontiguousarray(self.coef.toarray().T, dtype=np.float32)
+            edges = np.cumsum([0] + [b.shape[1] for b in blocks])
+            self._block_coef = [dense[start:end] for start, end in zip(edges[:-1], edges[1:])]
+        return self._block_coef
+
+    def linear_probabilities(self, blocks: list[np.ndarray | sparse.csr_matrix]) -> np.ndarray:
+        """Softmax of the regression over the blocks of `feature_blocks`."""
+        logits = sum(np.asarray(b @ w) for b, w in zip(blocks, self._coef_by_block(blocks))) + self.intercept
         exp = np.exp(logits - logits.max(axis=1, keepdims=True))
         return exp / exp.sum(axis=1, keepdims=True)
 
@@ -65,7 +76,7 @@ class TriageModel:
         self, questions: list[str], question_vectors: np.ndarray, contexts: list[str], context_vectors: np.ndarray
     ) -> np.ndarray:
         """Rows of class probabilities, in `classes` order."""
-        linear = self.linear_probabilities(featurize(questions, question_vectors, contexts, context_vectors, self.weights))
+        linear = self.linear_probabilities(feature_blocks(questions, question_vectors, contexts, context_vectors, self.weights))
         if not self.blend:
             return linear
         points = neighbour_space(question_vectors, context_vectors, self.weights)

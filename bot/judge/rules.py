@@ -19,8 +19,9 @@ _PLACE = (
 )
 
 _RULES: list[tuple[Intent, re.Pattern[str]]] = [
+    # A weapon, a removal or a collapse now, unless the message is about a rehearsal of one.
     (Intent.EMERGENCY, re.compile(
-        rf"(?i)\b(?:(?:is carrying|is holding|pulled|waving|brandishing) (?:a |his |her )?(?:gun|knife|blade|machete|weapon)"
+        rf"(?is)^(?!.*\b(?:drill|actor|role-?play|simulation|mock scenario)\b).*?\b(?:(?:is carrying|is holding|pulled|waving|brandishing) (?:a |his |her )?(?:gun|knife|blade|machete|weapon)"
         rf"|(?:gun|knife|blade|weapon)s? (?:in|at|outside) (?:the |our )?{_PLACE}"
         rf"|(?:coming|come back|here|on (?:his|their|the) way) to (?:collect|take|get|fetch|pick up) (?:her|him|them|the (?:baby|child|girl|boy|kid))"
         rf"|(?:collect|take|pick up|move|fetch)\w* (?:her|him|them|the (?:baby|child|girl|boy|kid)) (?:\w+ ){{0,4}}{_NOW}"

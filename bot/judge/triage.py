@@ -22,6 +22,7 @@ from bot.judge.model import TriageModel
 from bot.models import Turn
 
 CONTEXT_TURNS = 3  # the clinician's last turns read together with the question
+CARRIED_EMERGENCY = "emergency_carried"  # the threshold for danger described in the previous turn
 REPLY_OF = {
     Intent.EXPLOITER.value: replies.REFUSAL_TEXT,
     Intent.VERDICT.value: replies.VERDICT_TEXT,
@@ -38,6 +39,7 @@ class Triage:
     out_of_scope: bool = False  # confidently outside the remit
     remit_doubtful: bool = False  # leans outside the remit: decline only if the library has nothing either
     scores: dict[str, float] = field(default_factory=dict)
+    carried: dict[str, float] = field(default_factory=dict)  # the clinician's previous turn, scored as a question
     rules: set[str] = field(default_factory=set)
 
     @property
@@ -90,16 +92,33 @@ class Judge:
         probabilities = self.model.probabilities([question], vector, ["\n".join(turns)], context)[0]
         return {c: float(p) for c, p in zip(self.model.classes, probabilities)}
 
+    def carried_scores(self, history: list[Turn]) -> dict[str, float]:
+        """The clinician's previous turn scored as the question it was, with the turns before it:
+        danger described there still stands when the next message only asks "what now?"."""
+        users = [i for i, turn in enumerate(history) if turn.role == "user"]
+        if not users:
+            return {}
+        return self.scores(history[users[-1]].content, history[:users[-1]])
+
     def triage(self, question: str, history: list[Turn]) -> Triage:
         asked = self.scrub(question)
         turns = self.scrubbed_history(history)
         scores = self.scores(asked.text, turns)
-        return decide(asked, turns, scores, rules.matched(asked.text), self.model.thresholds)
+        carried = self.carried_scores(turns) if CARRIED_EMERGENCY in self.model.thresholds else {}
+        return decide(asked, turns, scores, rules.matched(asked.text), self.model.thresholds, carried)
 
 
-def decide(asked: Scrubbed, history: list[Turn], scores: dict[str, float], fired: set[str], thresholds: dict[str, float]) -> Triage:
-    """The decision from the classifier's scores, the rules that fired and the thresholds."""
-    emergency = scores[Intent.EMERGENCY.value] >= thresholds[Intent.EMERGENCY.value] or Intent.EMERGENCY.value in fired
+def decide(
+    asked: Scrubbed, history: list[Turn], scores: dict[str, float], fired: set[str], thresholds: dict[str, float],
+    carried: dict[str, float] | None = None,
+) -> Triage:
+    """The decision from the classifier's scores (the question's, and its previous turn's), the rules that fired and the thresholds."""
+    carried = carried or {}
+    emergency = (
+        scores[Intent.EMERGENCY.value] >= thresholds[Intent.EMERGENCY.value]
+        or carried.get(Intent.EMERGENCY.value, 0.0) >= thresholds.get(CARRIED_EMERGENCY, 2.0)
+        or Intent.EMERGENCY.value in fired
+    )
     refused = None
     if max(scores[c] for c in REFUSED) >= thresholds["refuse"] or fired & set(REFUSED):
         refused = max(REFUSED, key=lambda c: (c in fired, scores[c]))
@@ -109,5 +128,5 @@ def decide(asked: Scrubbed, history: list[Turn], scores: dict[str, float], fired
         asked=asked, history=history, emergency=emergency, refused=refused,
         out_of_scope=undecided and oos >= thresholds[Intent.OUT_OF_SCOPE.value],
         remit_doubtful=undecided and oos >= thresholds["out_of_scope_if_not_covered"],
-        scores={k: round(v, 4) for k, v in scores.items()}, rules=fired,
+        scores={k: round(v, 4) for k, v in scores.items()}, carried={k: round(v, 4) for k, v in carried.items()}, rules=fired,
     )
