@@ -98,5 +98,6 @@ def ask_command(message: str, history: Annotated[list[str] | None, typer.Option(
     triage = _judge().triage(message, [Turn(role="user", content=h) for h in history or []])
     print_json({
         "scrubbed": triage.asked.text, "identifiers": triage.asked.kinds, "intent": triage.intent,
-        "emergency": triage.emergency, "refused": triage.refused, "scores": triage.scores, "rules": sorted(triage.rules),
+        "emergency": triage.emergency, "refused": triage.refused, "scores": triage.scores,
+        "previous_turn_scores": triage.carried, "rules": sorted(triage.rules),
     })

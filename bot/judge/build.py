@@ -1,5 +1,6 @@
 """`bot triage build`: train the triage classifier on the bank's dev split, reproducibly.
 
+0. The scrubber's name tagger is trained on the identifier bank's dev split (`name_tagger`).
 1. Every dev message (and its earlier turns) is scrubbed exactly as at run time and embedded
    with MiniLM.
 2. Settings (regularisation, the weight of each feature block) are chosen by 5-fold
@@ -25,11 +26,12 @@ from sklearn.model_selection import StratifiedKFold
 
 from bot.index.embeddings import MiniLMEmbeddings
 from bot.judge import rules
-from bot.judge.bank import TRIAGE_BANK, BankItem, file_hash, load_bank
+from bot.judge.bank import PII_BANK, TRIAGE_BANK, BankItem, file_hash, load_bank, load_pii_bank
 from bot.judge.features import FeatureWeights, feature_blocks, featurize
 from bot.judge.identifiers import IdentifierScrubber, Scrubbed
 from bot.judge.intents import INTENTS, REFUSED
 from bot.judge.model import MODEL_DIR, NEIGHBOURS, TriageModel, neighbour_space, neighbour_vote
+from bot.judge.name_tagger import build_name_tagger
 from bot.judge.triage import CARRIED_EMERGENCY, CONTEXT_TURNS, context_turns, decide
 
 SEED = 20261202
@@ -236,9 +238,15 @@ def build(
     from bot.judge.setup import default_scrubber
 
     embedder = embedder or MiniLMEmbeddings()
+    # The name tagger first: the classifier is trained on text scrubbed as at run time, tagger included.
+    untagged = (scrubber or default_scrubber(tagger_dir=None)).with_tagger(None)
+    tagger = build_name_tagger(load_pii_bank(split="dev"), untagged, SEED, progress)
+    tagger.meta |= {"bank": "eval/pii/bank.jsonl", "bank_sha256": file_hash(PII_BANK), "seed": SEED}
+    tagger.save(out)
+    progress(f"name tagger written: threshold {tagger.threshold}")
     items = load_bank(split="dev")
     progress(f"dev split: {len(items)} messages; scrubbing and embedding")
-    data = prepare(items, scrubber or default_scrubber(), embedder)
+    data = prepare(items, untagged.with_tagger(tagger), embedder)
     candidates = [settings] if settings else [dict(zip(GRID, values)) for values in itertools.product(*GRID.values())]
     best: tuple[float, dict[str, float], Scored] | None = None
     for candidate in candidates:

