@@ -170,6 +170,7 @@ def evaluate(
         list[str] | None, typer.Option(help="hybrid, dense, bm25, naive-langchain or llm (needs BOT_LLM_*); repeat to compare (default: the first four).")
     ] = None,
     out: Annotated[Path | None, typer.Option(help="Report folder (default eval/reports/<timestamp>/).")] = None,
+    split: Annotated[str | None, typer.Option(help="Only the cases of this split: dev (to tune on) or test (to report).")] = None,
     minimum: Annotated[list[str] | None, typer.Option("--min", help="METRIC=VALUE the first config must reach.")] = None,
     maximum: Annotated[list[str] | None, typer.Option("--max", help="METRIC=VALUE the first config must not exceed.")] = None,
 ) -> None:
@@ -178,7 +179,8 @@ def evaluate(
     \b
     Example usage:
         bot eval                                    # all four configs on the shipped set
-        bot eval --config hybrid --min hit_at_5=0.9 --max must_not_violations=0
+        bot eval --split dev --config hybrid --config naive-langchain
+        bot eval --split test --config hybrid --min hit_at_5=0.9 --max must_not_violations=0
     """
     import time
 
@@ -191,7 +193,9 @@ def evaluate(
     names = config or list(DEFAULT_CONFIGS)
     target = out or Path("eval/reports") / time.strftime("%Y%m%d-%H%M%S")
     with progress_bar(disable=False) as progress:
-        report, results = run_eval(golden, names, get_settings(), reporter(progress))
+        if split not in (None, "dev", "test"):
+            raise typer.BadParameter(f"--split is dev or test, not {split!r}")
+        report, results = run_eval(golden, names, get_settings(), reporter(progress), split)
     write_report(target, report, results)
     sys.stdout.write(markdown_table(report["configs"]) + "\n")
     sys.stdout.write(f"report: {target / 'report.html'}\n")

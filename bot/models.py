@@ -14,6 +14,10 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator
 
 SourceType = Literal["guidance", "publication", "standard", "tool", "law", "hotline", "evidence", "background"]
+# Whether a publication's guidance holds anywhere (how to interview, red flags, screening tools,
+# trauma-informed care) or is bound to its jurisdiction (laws, reporting duties, hotlines, code sets).
+Applicability = Literal["universal", "jurisdiction"]
+BOUND_TYPES = ("law", "hotline", "standard")
 
 REGIONS: tuple[str, ...] = (
     "international",
@@ -111,11 +115,20 @@ class Source(BaseModel):
     clinical: bool = True
     reviewed: date | None = None
     verified: list[str] = Field(default_factory=list)
+    applies: Applicability | None = Field(
+        None, description="universal or jurisdiction; unset: a law, hotline or standard is bound to its jurisdiction, the rest universal"
+    )
 
     @field_validator("region")
     @classmethod
     def _known_region(cls, value: str) -> str:
         return canonical_region(value)
+
+    @property
+    def applicability(self) -> Applicability:
+        if self.region == "international":
+            return "universal"
+        return self.applies or ("jurisdiction" if self.type in BOUND_TYPES else "universal")
 
 
 class Chunk(BaseModel):

@@ -58,10 +58,13 @@ def question_parts(query: str) -> list[str]:
 
 
 def _conditions(filters: Filters | None, region: str | None) -> list[tuple[str, list[Any]]]:
-    """(metadata key, allowed values) pairs that every retrieved chunk must meet."""
+    """(metadata key, allowed values) pairs that every retrieved chunk must meet; the region
+    condition is also met by universal guidance (`_UNIVERSAL`) unless the caller chose the regions."""
     conditions: list[tuple[str, list[Any]]] = []
-    # With no jurisdiction known, only international guidance: never one country's numbers to
-    # another's clinician, unless the caller chose the jurisdictions itself with a region filter.
+    # Jurisdiction-bound sources (laws, duties, hotlines, code sets) only from the clinician's own
+    # jurisdiction and its parents and children, international ones when none is known: never one
+    # country's numbers to another's clinician. Universal practice guidance (how to interview, red
+    # flags, screening tools) applies wherever it was published.
     chosen = set(filters.region) if filters and filters.region else None
     if region:
         regions = set(applicable_regions(region)) & chosen if chosen else set(applicable_regions(region))
@@ -75,8 +78,27 @@ def _conditions(filters: Filters | None, region: str | None) -> list[tuple[str, 
     return conditions
 
 
-def _chroma_where(conditions: list[tuple[str, list[Any]]]) -> dict[str, Any]:
-    clauses = [{key: {"$in": values}} for key, values in conditions]  # the region condition is always there
+_UNIVERSAL = ("applies", "universal")
+
+
+def _universal_too(filters: Filters | None) -> bool:
+    return not (filters and filters.region)
+
+
+def _meets(meta: dict[str, Any], conditions: list[tuple[str, list[Any]]], universal_too: bool) -> bool:
+    return all(
+        meta.get(key) in values or (key == "region" and universal_too and meta.get(_UNIVERSAL[0]) == _UNIVERSAL[1])
+        for key, values in conditions
+    )
+
+
+def _chroma_where(conditions: list[tuple[str, list[Any]]], universal_too: bool) -> dict[str, Any]:
+    clauses: list[dict[str, Any]] = []
+    for key, values in conditions:  # the region condition is always there
+        clause: dict[str, Any] = {key: {"$in": values}}
+        if key == "region" and universal_too:
+            clause = {"$or": [clause, {_UNIVERSAL[0]: {"$eq": _UNIVERSAL[1]}}]}
+        clauses.append(clause)
     return clauses[0] if len(clauses) == 1 else {"$and": clauses}
 
 
@@ -102,9 +124,10 @@ class Retriever:
         vectors = self.index.embedder.encode(parts)
         vector = vectors[0]
         conditions = _conditions(filters, region)
+        universal_too = _universal_too(filters)
         if any(not values for _, values in conditions):  # filters nothing can meet (region UK, filter US)
             return Retrieval(query=query, query_vector=vectors[0], evidence=[], part_vectors=vectors)
-        where = _chroma_where(conditions)
+        where = _chroma_where(conditions, universal_too)
         mode = self.settings.retrieval_mode
         rankings: list[list[str]] = []
         dense = []
@@ -117,8 +140,7 @@ class Retriever:
             metadata = self.index.metadata
 
             def allowed(chunk_id: str) -> bool:
-                meta = metadata.get(chunk_id, {})
-                return all(meta.get(key) in values for key, values in conditions)
+                return _meets(metadata.get(chunk_id, {}), conditions, universal_too)
 
             rankings.append([cid for cid, _ in self.index.bm25.search(query, n, allowed)])
 
@@ -130,9 +152,10 @@ class Retriever:
         missing = [cid for cid in fused if cid not in texts]
         texts.update({c.id: c for c in self.index.store.get_chunks(missing)})
         if region and self.settings.region_boost:
-            # International guidance always counts; the clinician's own jurisdiction's comes first.
+            # International and universal guidance always count; the clinician's own jurisdiction's comes first.
+            own = set(applicable_regions(region)) - {"international"}
             for chunk_id, chunk in texts.items():
-                if chunk_id in fused and chunk.metadata.get("region") not in (None, "international"):
+                if chunk_id in fused and chunk.metadata.get("region") in own:
                     fused[chunk_id] *= 1 + self.settings.region_boost
         order = sorted(fused, key=lambda cid: (-fused[cid], cid))
 

@@ -113,7 +113,8 @@ def test_the_shipped_golden_set_is_complete() -> None:
     from conftest import KNOWLEDGE, ROOT
 
     cases = load_golden(ROOT / "eval/golden/clinician.jsonl")
-    assert len(cases) >= 80
+    assert len(cases) >= 400 and {c.split for c in cases} == {"dev", "test"}, "split once into dev and test"
+    assert sum(c.split == "test" for c in cases) >= 100
     assert {c.category for c in cases} == {"in_scope", "emergency", "out_of_scope", "adversarial"}
     library = {p.stem for p in KNOWLEDGE.glob("*.md")}
     for case in cases:
@@ -123,6 +124,13 @@ def test_the_shipped_golden_set_is_complete() -> None:
     from bot.models import REGIONS
 
     assert {c.region for c in cases if c.region} == set(REGIONS), "every region is asked about"
+
+
+def test_a_split_with_no_cases_is_a_clear_error(library_dir: Path, tmp_path: Path) -> None:
+    golden = tmp_path / "unsplit.jsonl"
+    golden.write_text(json.dumps({"id": "a", "question": "What are red flags?", "category": "in_scope"}) + "\n", encoding="utf-8")
+    done = run_bot("eval", "--golden", str(golden), "--split", "test", "--config", "bm25", "--out", str(tmp_path / "r"), env=bot_env(library_dir))
+    assert done.returncode != 0 and "no cases in the test split" in done.stderr
 
 
 def test_bot_eval_end_to_end(library_dir: Path, tmp_path: Path) -> None:

@@ -29,6 +29,9 @@ def test_library_file_is_complete(path) -> None:
     assert url.scheme in ("https", "http") and "." in (url.hostname or ""), "a URL a clinician can open"
     assert source.region in REGIONS
     assert source.tags, "tags let the library be filtered"
+    assert source.applies, "every file says whether its guidance is universal or bound to its jurisdiction"
+    if source.type in ("law", "hotline") and source.region != "international":
+        assert source.applicability == "jurisdiction", "a country's law or hotline is bound to its jurisdiction"
     if source.type == "background":
         assert not source.clinical, "background reading is never presented as clinical guidance"
 

@@ -27,6 +27,7 @@ class GoldenCase(BaseModel):
     must_not_include: list[str] = Field(default_factory=list)
     region: str | None = None
     history: list[Turn] = Field(default_factory=list)
+    split: Literal["dev", "test"] | None = Field(None, description="Given once, at random (eval/golden/README.md).")
 
     @field_validator("must_include")
     @classmethod

@@ -10,7 +10,7 @@ from typing import Any
 from bot.config import Settings
 from bot.errors import BotError, IndexNotReady
 from bot.evaluation.configs import Answers, build_configs
-from bot.evaluation.golden import CATEGORIES, GoldenCase, load_golden
+from bot.evaluation.golden import CATEGORIES, GoldenCase, GoldenError, load_golden
 from bot.evaluation.metrics import (
     LOWER_IS_BETTER, SUMMARY_KEYS, CaseResult, citation_check_summary, hit_at_k_curve, score_case, summarise,
 )
@@ -65,9 +65,12 @@ def run_eval(
     config_names: list[str],
     settings: Settings,
     progress: Progress | None = None,
+    split: str | None = None,
 ) -> tuple[dict[str, Any], list[CaseResult]]:
     progress = progress or (lambda step, done, total: None)
-    cases = load_golden(golden)
+    cases = [c for c in load_golden(golden) if split is None or c.split == split]
+    if not cases:
+        raise GoldenError(f"{golden.name} has no cases" + (f" in the {split} split" if split else ""))
     index = Index(settings)
     if not index.metadata:
         raise IndexNotReady("The index is empty: run `bot ingest` before `bot eval`.")
@@ -95,6 +98,7 @@ def run_eval(
     primary = config_names[0]
     report = {
         "golden": str(golden),
+        "split": split or "all",
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "n_cases": len(cases),
         "primary": primary,

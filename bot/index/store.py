@@ -39,7 +39,7 @@ class StoredSentence:
     embedding: np.ndarray
 
 
-FILTER_KEYS = ("region", "type", "clinical")
+FILTER_KEYS = ("region", "applies", "type", "clinical")
 
 
 def sentence_filters(chunk_metadata: dict[str, Any]) -> dict[str, Any]:

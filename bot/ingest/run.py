@@ -116,6 +116,7 @@ def chunk_metadata(source: Source, chunk: Chunk, document: LoadedDocument) -> di
         "url": str(source.url),
         "type": source.type,
         "region": source.region,
+        "applies": source.applicability,
         "clinical": source.clinical,
         "tags": ",".join(source.tags),
         "reviewed": source.reviewed.isoformat() if source.reviewed else "",

@@ -4,6 +4,7 @@ id, so a message keeps its split however many are added later.
 
     python eval/triage/merge.py eval/triage/parts/*.jsonl            # triage bank
     python eval/triage/merge.py --pii eval/pii/parts/*.jsonl         # identifier bank
+    python eval/triage/merge.py --golden eval/golden/clinician.jsonl parts/*.jsonl   # a golden set (its own cases too)
 """
 
 from __future__ import annotations
@@ -26,11 +27,14 @@ def split_of(item_id: str) -> str:
 
 def _key(item: dict) -> str:
     turns = " ".join(t["content"] for t in item.get("history") or [])
-    return re.sub(r"\W+", " ", f"{turns} {item['text']}".lower()).strip()
+    asked = item.get("text") or item["question"]  # a bank message, or a golden-set case
+    return re.sub(r"\W+", " ", f"{turns} {asked}".lower()).strip()
 
 
 def merge(parts: list[Path], bank: Path) -> tuple[int, int]:
     existing = [json.loads(line) for line in bank.read_text(encoding="utf-8").splitlines() if line.strip()] if bank.exists() else []
+    for item in existing:
+        item.setdefault("split", split_of(item["id"]))  # written before the split existed: drawn the same way, once
     seen_ids = {i["id"] for i in existing}
     seen_texts = {_key(i) for i in existing}
     added = skipped = 0
@@ -53,9 +57,10 @@ def merge(parts: list[Path], bank: Path) -> tuple[int, int]:
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("parts", nargs="+", type=Path)
+    parser.add_argument("parts", nargs="*", type=Path)
     parser.add_argument("--pii", action="store_true", help="merge into the identifier bank")
+    parser.add_argument("--golden", type=Path, help="merge into this golden set, giving its own unsplit cases their split too")
     args = parser.parse_args()
-    target = HERE.parent / "pii" / "bank.jsonl" if args.pii else HERE / "bank.jsonl"
+    target = args.golden or (HERE.parent / "pii" / "bank.jsonl" if args.pii else HERE / "bank.jsonl")
     added, skipped = merge(args.parts, target)
     print(f"{target}: {added} added, {skipped} skipped as already there")
