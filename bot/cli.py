@@ -28,6 +28,25 @@ app = typer.Typer(
 )
 app.add_typer(feedback_app, name="feedback")
 app.add_typer(triage_app, name="triage")
+ranker_app = typer.Typer(help="The sentence ranker that orders an extractive answer.", no_args_is_help=True)
+app.add_typer(ranker_app, name="ranker")
+
+
+@ranker_app.command("build")
+@friendly_errors
+def ranker_build(
+    golden: Annotated[Path, typer.Option(help="Golden set whose dev split it learns from.")] = Path("eval/golden/clinician.jsonl"),
+    out: Annotated[Path | None, typer.Option(help="Folder to write it to (default: the package's answer/data).")] = None,
+) -> None:
+    """Train the sentence ranker on the golden set's dev split (needs the index: `bot ingest`) and write it with the set's hash."""
+    from bot.answer.ranker import RANKER_DIR
+    from bot.answer.ranker_build import build_ranker
+    from bot.pipeline import Pipeline
+
+    pipeline = Pipeline(get_settings().model_copy(update={"sentence_ranker": False}))
+    pipeline.ensure_ready()
+    ranker = build_ranker(pipeline, golden, lambda line: err.print(line, highlight=False), out or RANKER_DIR)
+    sys.stdout.write(f"sentence ranker written: {ranker.meta['dev_cases']} dev cases, out of fold {ranker.meta['dev_out_of_fold']}\n")
 
 @app.command()
 @friendly_errors

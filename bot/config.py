@@ -51,6 +51,9 @@ class Settings(BaseSettings):
     chunk_size: int = Field(900, ge=200, le=4000, description="Target chunk length in characters.")
     chunk_overlap: int = Field(120, ge=0, le=1000, description="Characters shared by neighbouring chunks.")
     max_answer_sentences: int = Field(5, ge=1, le=12, description="Sentences in an extractive answer.")
+    sentence_ranker: bool = Field(
+        True, description="Order an extractive answer's sentences by the trained sentence ranker (bot ranker build); off: by similarity."
+    )
     min_relevance: float = Field(
         0.37,
         ge=0.0,

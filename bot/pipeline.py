@@ -11,6 +11,7 @@ from functools import lru_cache
 
 from bot.answer.extractive import Drafted, ExtractiveAnswerer
 from bot.answer.llm import LLMAnswerer, LLMDrafted
+from bot.answer.ranker import SentenceRanker
 from bot.config import Settings, get_settings
 from bot.errors import IndexNotReady
 from bot.escalation import build_block, prepend
@@ -36,7 +37,7 @@ class Pipeline:
         self.answerer: ExtractiveAnswerer | LLMAnswerer = (
             LLMAnswerer(self.settings, self.index.store, self.index.embedder)
             if self.settings.uses_llm
-            else ExtractiveAnswerer(self.settings, self.index.store)
+            else ExtractiveAnswerer(self.settings, self.index.store, SentenceRanker.load() if self.settings.sentence_ranker else None)
         )
         self.referrals = load_referrals(self.settings.knowledge_dir / "referrals.yaml")
         self.judge = Judge(self.index.embedder, scrubber_for(self.referrals))

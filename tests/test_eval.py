@@ -167,3 +167,31 @@ def test_bot_eval_end_to_end(library_dir: Path, tmp_path: Path) -> None:
     failed = run_bot("eval", "--golden", str(golden), "--config", "bm25", "--out", str(tmp_path / "r2"),
                      "--min", "fact_coverage=1.01", env=env)
     assert failed.returncode == 1 and "fact_coverage" in failed.stderr and "below the minimum" in failed.stderr
+
+
+def test_the_shipped_sentence_ranker_was_built_from_the_golden_sets_dev_split() -> None:
+    from conftest import ROOT
+
+    from bot.answer.ranker import SentenceRanker
+    from bot.judge.bank import file_hash
+
+    ranker = SentenceRanker.load()
+    golden = ROOT / "eval/golden/clinician.jsonl"
+    assert ranker.meta["golden_sha256"] == file_hash(golden), "the golden set changed: run `bot ranker build`"
+    assert ranker.meta["trained_on"] == "dev"
+    out_of_fold = ranker.meta["dev_out_of_fold"]["top_5"]
+    assert out_of_fold["ranker"] > out_of_fold["first_score"], "the ranker states more expected facts than similarity alone"
+
+
+def test_the_ranker_orders_the_answer_and_can_be_switched_off(library_dir: Path) -> None:
+    from bot.models import Question
+    from bot.pipeline import Pipeline
+    from conftest import make_settings
+
+    question = Question(question="What are the principles of a trauma-informed approach?")
+    ranked = Pipeline(make_settings(library_dir))
+    plain = Pipeline(make_settings(library_dir, sentence_ranker=False))
+    assert ranked.answerer.ranker is not None and plain.answerer.ranker is None
+    with_ranker, without = ranked.answer(question), plain.answer(question)
+    assert with_ranker.citations and without.citations
+    assert with_ranker.text != without.text, "the learned order picks other sentences than similarity alone"

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from bot.answer.ranker import Scored, SentenceRanker
 from bot.config import Settings
 from bot.index.store import ChunkStore, StoredSentence
 from bot.models import Citation, Evidence
@@ -32,7 +33,8 @@ class Candidate:
     evidence: Evidence
     sentence: StoredSentence
     similarity: float
-    score: float
+    score: float  # similarity with a word-overlap bonus: decides "not covered"
+    rank_score: float = 0.0  # what orders the answer's sentences: the ranker's, else `score`
 
 
 @dataclass
@@ -63,12 +65,20 @@ def renumber(evidence: list[Evidence], used_order: list[str]) -> tuple[list[Evid
     return numbered, {e.chunk_id: e.n for e in numbered}
 
 
+def scored(question: str, candidate: Candidate) -> Scored:
+    return Scored(
+        question=question, sentence=candidate.sentence.text, similarity=candidate.similarity, first_score=candidate.score,
+        passage_number=candidate.evidence.n, position=candidate.sentence.position,
+    )
+
+
 class ExtractiveAnswerer:
     name = "extractive"
 
-    def __init__(self, settings: Settings, store: ChunkStore) -> None:
+    def __init__(self, settings: Settings, store: ChunkStore, ranker: SentenceRanker | None = None) -> None:
         self.settings = settings
         self.store = store
+        self.ranker = ranker
 
     def _candidates(self, question: str, query_vectors: np.ndarray, evidence: list[Evidence]) -> list[Candidate]:
         stored = self.store.sentences_of([e.chunk_id for e in evidence])
@@ -80,7 +90,12 @@ class ExtractiveAnswerer:
                     continue
                 similarity = float(np.max(query_vectors @ sentence.embedding))
                 overlap = len(question_words & set(tokens(sentence.text))) / max(len(question_words), 1)
-                found.append(Candidate(item, sentence, similarity, similarity + LEXICAL_WEIGHT * overlap))
+                score = similarity + LEXICAL_WEIGHT * overlap
+                found.append(Candidate(item, sentence, similarity, score, rank_score=score))
+        if self.ranker is not None:
+            ranked = self.ranker.scores([scored(question, c) for c in found])
+            for candidate, rank_score in zip(found, ranked):
+                candidate.rank_score = float(rank_score)
         return found
 
     def _select(self, candidates: list[Candidate]) -> list[Candidate]:
@@ -89,7 +104,7 @@ class ExtractiveAnswerer:
         while pool and len(chosen) < self.settings.max_answer_sentences:
             def mmr(c: Candidate) -> float:
                 redundancy = max((float(np.dot(c.sentence.embedding, s.sentence.embedding)) for s in chosen), default=0.0)
-                return MMR_LAMBDA * c.score - (1 - MMR_LAMBDA) * redundancy
+                return MMR_LAMBDA * c.rank_score - (1 - MMR_LAMBDA) * redundancy
 
             best = max(pool, key=lambda c: (mmr(c), -c.evidence.n, -c.sentence.position))
             pool.remove(best)
@@ -115,7 +130,7 @@ class ExtractiveAnswerer:
         # Passages in order of their best sentence; a passage's sentences in reading order.
         best_in: dict[str, float] = {}
         for c in chosen:
-            best_in[c.evidence.chunk_id] = max(best_in.get(c.evidence.chunk_id, c.score), c.score)
+            best_in[c.evidence.chunk_id] = max(best_in.get(c.evidence.chunk_id, c.rank_score), c.rank_score)
         chosen.sort(key=lambda c: (-best_in[c.evidence.chunk_id], c.evidence.n, c.sentence.position))
         used_order = list(dict.fromkeys(c.evidence.chunk_id for c in chosen))
         numbered, number_of = renumber(evidence, used_order)
@@ -127,7 +142,7 @@ class ExtractiveAnswerer:
 
         best_quote: dict[str, Candidate] = {}
         for c in chosen:
-            if c.evidence.chunk_id not in best_quote or c.score > best_quote[c.evidence.chunk_id].score:
+            if c.evidence.chunk_id not in best_quote or c.rank_score > best_quote[c.evidence.chunk_id].rank_score:
                 best_quote[c.evidence.chunk_id] = c
         by_n = {e.n: e for e in numbered}
         citations = [
