@@ -43,7 +43,7 @@ class Settings(BaseSettings):
     )
     top_k: int = Field(5, ge=1, le=20, description="Evidence passages given to the answerer.")
     candidates: int = Field(30, ge=5, le=200, description="Dense and BM25 candidates each, before fusion.")
-    rrf_k: int = Field(60, ge=1, description="Reciprocal-rank-fusion constant.")
+    rrf_k: int = Field(20, ge=1, description="Reciprocal-rank-fusion constant (chosen on the golden set's dev split).")
     region_boost: float = Field(
         0.5, ge=0.0, le=2.0,
         description="Extra fused score, as a fraction, for evidence from the question's own region rather than international.",

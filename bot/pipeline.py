@@ -17,7 +17,7 @@ from bot.errors import IndexNotReady
 from bot.escalation import build_block, prepend
 from bot.index import Index
 from bot.models import Answer, Dropped, Evidence, Flags, Question, Timings, Turn, region_named_in
-from bot.referrals import load_referrals
+from bot.referrals import load_referrals, numbers_foreign_to
 from bot.retrieve import Retriever, standalone_query
 from bot.judge.identifiers import Scrubbed
 from bot.judge.replies import NO_REGION_NOTE, OUT_OF_SCOPE_TEXT, PII_REMINDER
@@ -34,12 +34,15 @@ class Pipeline:
         self.settings = settings or get_settings()
         self.index = index if index is not None else Index(self.settings)
         self.retriever = Retriever(self.index, self.settings)
+        self.referrals = load_referrals(self.settings.knowledge_dir / "referrals.yaml")
         self.answerer: ExtractiveAnswerer | LLMAnswerer = (
             LLMAnswerer(self.settings, self.index.store, self.index.embedder)
             if self.settings.uses_llm
-            else ExtractiveAnswerer(self.settings, self.index.store, SentenceRanker.load() if self.settings.sentence_ranker else None)
+            else ExtractiveAnswerer(
+                self.settings, self.index.store, SentenceRanker.load() if self.settings.sentence_ranker else None,
+                foreign_numbers=lambda region: numbers_foreign_to(self.referrals, region),
+            )
         )
-        self.referrals = load_referrals(self.settings.knowledge_dir / "referrals.yaml")
         self.judge = Judge(self.index.embedder, scrubber_for(self.referrals))
 
     def warm_up(self) -> None:

@@ -7,6 +7,7 @@ here appears in that file.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -95,3 +96,11 @@ def load_referrals(path: Path) -> Referrals:
     except ValidationError as exc:
         problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
         raise ConfigError(f"{path} is not a valid referrals file: {problems}") from exc
+
+
+def numbers_foreign_to(referrals: Referrals, region: str | None) -> set[str]:
+    """The referral numbers (as digits) that belong to other jurisdictions than `region`'s: an
+    answer never gives one of them as a number to call (none known: every country's number)."""
+    own = {re.sub(r"\D", "", n) for c in referrals.for_region(region).contacts() for n in c.numbers()}
+    every = {re.sub(r"\D", "", n) for entry in referrals.regions.values() for c in entry.contacts() for n in c.numbers()}
+    return {n for n in every - own if len(n) >= 6}

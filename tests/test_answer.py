@@ -198,3 +198,16 @@ def test_the_clinicians_own_jurisdiction_is_boosted_but_international_still_coun
     assert regional(boosted) > regional(flat), ([e.region for e in flat], [e.region for e in boosted])
     uk_and_up = {"UK", "UK-England", "UK-Wales", "UK-Scotland", "UK-NI", "Europe", "international"}
     assert all(index.metadata[e.chunk_id]["applies"] == "universal" for e in boosted if e.region not in uk_and_up)
+
+
+def test_another_countrys_hotline_is_never_quoted_as_a_number_to_call(library_pipeline: Pipeline) -> None:
+    """Universal guidance published in the US may name the US hotline; a UK clinician's answer and
+    an answer with no region leave such sentences out (the escalation block has its own rule)."""
+    from bot.referrals import numbers_foreign_to
+
+    referrals = library_pipeline.referrals
+    assert "18883737888" in numbers_foreign_to(referrals, "UK") and "18883737888" in numbers_foreign_to(referrals, None)
+    assert "18883737888" not in numbers_foreign_to(referrals, "US")
+    for region in ("UK", None):
+        answer = library_pipeline.answer(Question(question="How do I screen for trafficking with the PEARR tool, and who do I call?", region=region))
+        assert "1-888-373-7888" not in answer.text and "233733" not in answer.text, answer.text

@@ -8,7 +8,8 @@ issue 12 refuses five in-scope questions of this set, most leaning towards a leg
 a victim or an offender?", "can that really count as trafficking?"), which lowered
 cited_expected, fact_coverage and behavior_accuracy). Since issue 13 the gate reads the test
 split of the enlarged set (131 of its 415 cases), with floors set at its level then; the sentence
-ranker trained on its dev split lifted fact_coverage there from 0.527 to 0.602 and cost one
+ranker trained on its dev split lifted fact_coverage there from 0.527 to 0.602 (0.628 with the
+fusion constant chosen on dev after it) and cost one
 must-not violation (an ICD-10-CM question about diabetes, outside the library, now quotes the
 trafficking T-codes instead of other sentences: "not covered" is still decided by similarity, and
 that is issue 13's fifth part, not yet done), so the maximum is 3. The floors sit
@@ -25,11 +26,11 @@ from pathlib import Path
 from conftest import ROOT, bot_env, run_bot
 
 MINIMUMS = {
-    "hit_at_5": 0.70,
-    "recall_at_5": 0.63,
-    "mrr": 0.62,
-    "cited_expected": 0.75,
-    "fact_coverage": 0.58,
+    "hit_at_5": 0.72,
+    "recall_at_5": 0.65,
+    "mrr": 0.64,
+    "cited_expected": 0.78,
+    "fact_coverage": 0.61,
     "behavior_accuracy": 0.84,
     "citation_validity": 1.0,
 }

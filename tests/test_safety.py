@@ -237,10 +237,11 @@ def test_a_question_may_name_its_own_jurisdiction(text: str, region: str | None)
     assert region_named_in(text) == region
 
 
-def test_with_no_region_only_international_guidance_and_a_note(library_pipeline: Pipeline) -> None:
+def test_with_no_region_no_jurisdiction_bound_source_and_a_note(library_pipeline: Pipeline) -> None:
     answer = library_pipeline.answer(Question(question="Which hotline number should the patient call about trafficking?"))
     assert answer.region is None
-    assert {e.region for e in answer.evidence} <= {"international"}
+    metadata = library_pipeline.index.metadata
+    assert all(e.region == "international" or metadata[e.chunk_id]["applies"] == "universal" for e in answer.evidence)
     for number in ("1-888-373-7888", "08000 121 700", "1-833-900-1010"):
         assert number not in answer.text, "no country's numbers without knowing the country"
     assert NO_REGION_NOTE in answer.text or answer.flags.not_covered

@@ -7,6 +7,8 @@ When even the best sentence is too weak, the answer says the library does not co
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -75,18 +77,28 @@ def scored(question: str, candidate: Candidate) -> Scored:
 class ExtractiveAnswerer:
     name = "extractive"
 
-    def __init__(self, settings: Settings, store: ChunkStore, ranker: SentenceRanker | None = None) -> None:
+    def __init__(
+        self, settings: Settings, store: ChunkStore, ranker: SentenceRanker | None = None,
+        foreign_numbers: Callable[[str | None], set[str]] | None = None,
+    ) -> None:
         self.settings = settings
         self.store = store
         self.ranker = ranker
+        # Universal guidance from another country can quote that country's hotline: such a sentence
+        # is never given to a clinician elsewhere as a number to call.
+        self.foreign_numbers = foreign_numbers or (lambda region: set())
 
-    def _candidates(self, question: str, query_vectors: np.ndarray, evidence: list[Evidence]) -> list[Candidate]:
+    def _candidates(
+        self, question: str, query_vectors: np.ndarray, evidence: list[Evidence], withheld: set[str] | None = None
+    ) -> list[Candidate]:
         stored = self.store.sentences_of([e.chunk_id for e in evidence])
         question_words = set(tokens(question))
         found: list[Candidate] = []
         for item in evidence:
             for sentence in stored.get(item.chunk_id, []):
                 if not is_answer_sentence(sentence.text):
+                    continue
+                if withheld and any(n in re.sub(r"\D", "", sentence.text) for n in withheld):
                     continue
                 similarity = float(np.max(query_vectors @ sentence.embedding))
                 overlap = len(question_words & set(tokens(sentence.text))) / max(len(question_words), 1)
@@ -120,8 +132,8 @@ class ExtractiveAnswerer:
         self, question: str, query_vectors: np.ndarray, evidence: list[Evidence], region: str | None = None
     ) -> Drafted:
         """`query_vectors`: one row per part of the question; a sentence counts by its best part.
-        `region` is part of the answerer interface; quoting the evidence does not need it."""
-        candidates = self._candidates(question, np.atleast_2d(query_vectors), evidence)
+        `region`: sentences stating another jurisdiction's referral numbers are left out."""
+        candidates = self._candidates(question, np.atleast_2d(query_vectors), evidence, self.foreign_numbers(region))
         best = max((c.score for c in candidates), default=0.0)
         chosen = self._select(candidates) if best >= self.settings.min_relevance else []
         if not chosen:
