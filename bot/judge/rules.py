@@ -23,7 +23,8 @@ _RULES: list[tuple[Intent, re.Pattern[str]]] = [
     (Intent.EMERGENCY, re.compile(
         rf"(?is)^(?!.*\b(?:drill|actor|role-?play|simulation|mock scenario)\b).*?\b(?:(?:is carrying|is holding|pulled|waving|brandishing) (?:a |his |her )?(?:gun|knife|blade|machete|weapon)"
         rf"|(?:gun|knife|blade|weapon)s? (?:in|at|outside) (?:the |our )?{_PLACE}"
-        rf"|(?:coming|come back|here|on (?:his|their|the) way) to (?:collect|take|get|fetch|pick up) (?:her|him|them|the (?:baby|child|girl|boy|kid))"
+        rf"|(?:come back|here|on (?:his|their|the) way) to (?:collect|take|get|fetch|pick up) (?:her|him|them|the (?:baby|child|girl|boy|kid))"
+        rf"|coming to (?:collect|take|get|fetch|pick up) (?:her|him|them|the (?:baby|child|girl|boy|kid)) (?:\w+ ){{0,3}}{_NOW}"
         rf"|(?:collect|take|pick up|move|fetch)\w* (?:her|him|them|the (?:baby|child|girl|boy|kid)) (?:\w+ ){{0,4}}{_NOW}"
         rf"|(?:just|has) (?:taken|swallowed|overdosed|collapsed|stopped breathing|been stabbed|been shot)"
         rf"|(?:overdos(?:e|ed|ing)|unresponsive|not breathing|fitting|seizing) (?:now|right now|in (?:the|bay|cubicle))"
