@@ -40,7 +40,7 @@ class Pipeline:
             if self.settings.uses_llm
             else ExtractiveAnswerer(
                 self.settings, self.index.store, SentenceRanker.load() if self.settings.sentence_ranker else None,
-                foreign_numbers=lambda region: numbers_foreign_to(self.referrals, region),
+                foreign_numbers=lru_cache(maxsize=None)(lambda region: numbers_foreign_to(self.referrals, region)),
             )
         )
         self.judge = Judge(self.index.embedder, scrubber_for(self.referrals))

@@ -71,6 +71,10 @@ class Referrals(BaseModel):
                 raise ValueError(f"unknown region {name!r}; use one of: {', '.join(REGIONS)}")
         return value
 
+    def numbers(self) -> set[str]:
+        """Every number the referrals give, as written."""
+        return {n for entry in self.regions.values() for c in entry.contacts() for n in c.numbers()}
+
     def for_region(self, region: str | None) -> RegionReferrals:
         """The region's referrals, each part taken from the nearest region (same_as, then parent) that has it."""
         chain: list[str] = []
@@ -98,9 +102,8 @@ def load_referrals(path: Path) -> Referrals:
         raise ConfigError(f"{path} is not a valid referrals file: {problems}") from exc
 
 
-def numbers_foreign_to(referrals: Referrals, region: str | None) -> set[str]:
+def numbers_foreign_to(referrals: Referrals, region: str | None) -> frozenset[str]:
     """The referral numbers (as digits) that belong to other jurisdictions than `region`'s: an
     answer never gives one of them as a number to call (none known: every country's number)."""
     own = {re.sub(r"\D", "", n) for c in referrals.for_region(region).contacts() for n in c.numbers()}
-    every = {re.sub(r"\D", "", n) for entry in referrals.regions.values() for c in entry.contacts() for n in c.numbers()}
-    return {n for n in every - own if len(n) >= 6}
+    return frozenset(n for n in (re.sub(r"\D", "", n) for n in referrals.numbers()) if n not in own and len(n) >= 6)

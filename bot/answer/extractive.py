@@ -67,6 +67,11 @@ def renumber(evidence: list[Evidence], used_order: list[str]) -> tuple[list[Evid
     return numbered, {e.chunk_id: e.n for e in numbered}
 
 
+def _states_any(sentence: str, numbers: frozenset[str]) -> bool:
+    digits = re.sub(r"\D", "", sentence)
+    return any(n in digits for n in numbers)
+
+
 def scored(question: str, candidate: Candidate) -> Scored:
     return Scored(
         question=question, sentence=candidate.sentence.text, similarity=candidate.similarity, first_score=candidate.score,
@@ -79,17 +84,17 @@ class ExtractiveAnswerer:
 
     def __init__(
         self, settings: Settings, store: ChunkStore, ranker: SentenceRanker | None = None,
-        foreign_numbers: Callable[[str | None], set[str]] | None = None,
+        foreign_numbers: Callable[[str | None], frozenset[str]] | None = None,
     ) -> None:
         self.settings = settings
         self.store = store
         self.ranker = ranker
         # Universal guidance from another country can quote that country's hotline: such a sentence
         # is never given to a clinician elsewhere as a number to call.
-        self.foreign_numbers = foreign_numbers or (lambda region: set())
+        self.foreign_numbers = foreign_numbers or (lambda region: frozenset())
 
     def _candidates(
-        self, question: str, query_vectors: np.ndarray, evidence: list[Evidence], withheld: set[str] | None = None
+        self, question: str, query_vectors: np.ndarray, evidence: list[Evidence], withheld: frozenset[str] = frozenset()
     ) -> list[Candidate]:
         stored = self.store.sentences_of([e.chunk_id for e in evidence])
         question_words = set(tokens(question))
@@ -98,7 +103,7 @@ class ExtractiveAnswerer:
             for sentence in stored.get(item.chunk_id, []):
                 if not is_answer_sentence(sentence.text):
                     continue
-                if withheld and any(n in re.sub(r"\D", "", sentence.text) for n in withheld):
+                if withheld and _states_any(sentence.text, withheld):
                     continue
                 similarity = float(np.max(query_vectors @ sentence.embedding))
                 overlap = len(question_words & set(tokens(sentence.text))) / max(len(question_words), 1)

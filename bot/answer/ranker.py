@@ -12,7 +12,6 @@ of the case's expected facts (`must_include`). The first score still decides "no
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -22,7 +21,7 @@ from typing import Any
 import numpy as np
 from sklearn.feature_extraction import FeatureHasher
 
-from bot.errors import ConfigError
+from bot.hashed_logistic import fit_logistic, load_weights, probabilities, save_weights
 
 RANKER_DIR = Path(__file__).parent / "data"
 RANKER_STEM = "sentence-ranker"
@@ -84,37 +83,19 @@ class SentenceRanker:
         return self.probabilities(ranked_features(candidates))
 
     def probabilities(self, rows: list[dict[str, float]]) -> np.ndarray:
-        if not rows:
-            return np.zeros(0)
-        logits = _HASHER.transform(rows) @ self.coef + self.intercept
-        return 1.0 / (1.0 + np.exp(-np.asarray(logits).ravel()))
+        return probabilities(_HASHER.transform(rows), self.coef, self.intercept) if rows else np.zeros(0)
 
     def save(self, directory: Path = RANKER_DIR) -> None:
-        directory.mkdir(parents=True, exist_ok=True)
-        used = np.flatnonzero(self.coef)
-        np.savez_compressed(directory / f"{RANKER_STEM}.npz", index=used.astype(np.int32), weight=self.coef[used].astype(np.float32),
-                            size=np.array([self.coef.size]))
-        description = {"intercept": self.intercept, **self.meta}
-        (directory / f"{RANKER_STEM}.json").write_text(json.dumps(description, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        save_weights(directory, RANKER_STEM, self.coef, {"intercept": self.intercept, **self.meta})
 
     @classmethod
     def load(cls, directory: Path = RANKER_DIR) -> "SentenceRanker":
-        npz_path, json_path = directory / f"{RANKER_STEM}.npz", directory / f"{RANKER_STEM}.json"
-        if not npz_path.exists() or not json_path.exists():
-            raise ConfigError(f"no sentence ranker in {directory}: build it with `bot ranker build`")
-        description = json.loads(json_path.read_text(encoding="utf-8"))
-        with np.load(npz_path, allow_pickle=False) as arrays:
-            coef = np.zeros(int(arrays["size"][0]), dtype=np.float64)
-            coef[arrays["index"]] = arrays["weight"]
+        coef, description = load_weights(directory, RANKER_STEM, f"sentence ranker in {directory}: build it with `bot ranker build`")
         return cls(coef=coef, intercept=float(description.pop("intercept")), meta=description)
 
 
 def fit(rows: list[dict[str, float]], labels: np.ndarray, seed: int) -> tuple[np.ndarray, float]:
-    from sklearn.linear_model import LogisticRegression
-
-    model = LogisticRegression(C=1.0, max_iter=3000, class_weight="balanced", random_state=seed)
-    model.fit(_HASHER.transform(rows), labels)
-    return model.coef_[0].astype(np.float64), float(model.intercept_[0])
+    return fit_logistic(_HASHER.transform(rows), labels, seed)
 
 
 def top_k_coverage(groups_met: list[list[list[bool]]], scores: list[np.ndarray], k: int) -> float:

@@ -11,7 +11,6 @@ there by cross-validation, trading an identifier left against a kept detail lost
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -22,7 +21,7 @@ import numpy as np
 from scipy import sparse
 from sklearn.feature_extraction import FeatureHasher
 
-from bot.errors import ConfigError
+from bot.hashed_logistic import fit_logistic, load_weights, probabilities, save_weights
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc, Token
@@ -93,10 +92,7 @@ class NameTagger:
     meta: dict[str, Any] = field(default_factory=dict)
 
     def probabilities(self, rows: list[dict[str, float]]) -> np.ndarray:
-        if not rows:
-            return np.zeros(0)
-        logits = featurize(rows) @ self.coef + self.intercept
-        return 1.0 / (1.0 + np.exp(-logits))
+        return probabilities(featurize(rows), self.coef, self.intercept) if rows else np.zeros(0)
 
     def names(self, doc: "Doc", recognised: bool, zipf: Callable[[str], float], not_a_name: Callable[[str], bool]) -> list[tuple[int, int]]:
         """(start, end) of each word the tagger takes for a name."""
@@ -105,22 +101,11 @@ class NameTagger:
         return [(w.idx, w.idx + len(w.text)) for w, p in zip(words, scores) if p >= self.threshold]
 
     def save(self, directory: Path) -> None:
-        directory.mkdir(parents=True, exist_ok=True)
-        used = np.flatnonzero(self.coef)
-        np.savez_compressed(directory / f"{TAGGER_STEM}.npz", index=used.astype(np.int32), weight=self.coef[used].astype(np.float32),
-                            size=np.array([self.coef.size]))
-        description = {"intercept": self.intercept, "threshold": self.threshold, **self.meta}
-        (directory / f"{TAGGER_STEM}.json").write_text(json.dumps(description, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        save_weights(directory, TAGGER_STEM, self.coef, {"intercept": self.intercept, "threshold": self.threshold, **self.meta})
 
     @classmethod
     def load(cls, directory: Path) -> "NameTagger":
-        npz_path, json_path = directory / f"{TAGGER_STEM}.npz", directory / f"{TAGGER_STEM}.json"
-        if not npz_path.exists() or not json_path.exists():
-            raise ConfigError(f"no name tagger in {directory}: build it with `bot triage build`")
-        description = json.loads(json_path.read_text(encoding="utf-8"))
-        with np.load(npz_path, allow_pickle=False) as arrays:
-            coef = np.zeros(int(arrays["size"][0]), dtype=np.float64)
-            coef[arrays["index"]] = arrays["weight"]
+        coef, description = load_weights(directory, TAGGER_STEM, f"name tagger in {directory}: build it with `bot triage build`")
         meta = {k: v for k, v in description.items() if k not in ("intercept", "threshold")}
         return cls(coef=coef, intercept=float(description["intercept"]), threshold=float(description["threshold"]), meta=meta)
 
@@ -148,14 +133,6 @@ def _labelled_words(items: list["PiiItem"], scrubber: "IdentifierScrubber") -> t
     return rows, np.array(labels), np.array(owners)
 
 
-def _fit(features: sparse.csr_matrix, labels: np.ndarray, seed: int) -> tuple[np.ndarray, float]:
-    from sklearn.linear_model import LogisticRegression
-
-    model = LogisticRegression(C=1.0, max_iter=3000, class_weight="balanced", random_state=seed)
-    model.fit(features, labels)
-    return model.coef_[0].astype(np.float64), float(model.intercept_[0])
-
-
 def build_name_tagger(
     items: list["PiiItem"], scrubber: "IdentifierScrubber", seed: int, progress: Callable[[str], None] = print
 ) -> NameTagger:
@@ -170,7 +147,7 @@ def build_name_tagger(
     progress(f"name tagger: {len(labels)} words of {len(items)} dev items, {int(labels.sum())} of them names")
     totals = {t: [0, 0] for t in (*THRESHOLDS, 2.0)}  # 2.0: the tagger adds nothing
     for train, held in KFold(n_splits=FOLDS, shuffle=True, random_state=seed).split(np.arange(len(items))):
-        coef, intercept = _fit(features[np.isin(owners, train)], labels[np.isin(owners, train)], seed)
+        coef, intercept = fit_logistic(features[np.isin(owners, train)], labels[np.isin(owners, train)], seed)
         for threshold in totals:
             tagged = scrubber.with_tagger(NameTagger(coef=coef, intercept=intercept, threshold=threshold))
             figures = identifier_figures(tagged, [items[i] for i in held])
@@ -180,7 +157,7 @@ def build_name_tagger(
     for threshold, (left, lost) in totals.items():
         progress(f"  threshold {threshold}: identifiers left {left}, kept details lost {lost}, cost {costs[threshold]:.0f}")
     chosen = min(costs, key=lambda t: (costs[t], -t))
-    coef, intercept = _fit(features, labels, seed)
+    coef, intercept = fit_logistic(features, labels, seed)
     return NameTagger(
         coef=coef, intercept=intercept, threshold=chosen,
         meta={

@@ -13,10 +13,6 @@ from bot.judge.name_tagger import NameTagger
 from bot.referrals import Referrals, load_referrals
 
 
-def referral_numbers(referrals: Referrals) -> set[str]:
-    return {n for entry in referrals.regions.values() for c in entry.contacts() for n in c.numbers()}
-
-
 def service_words(referrals: Referrals) -> set[str]:
     """Names of the services the library refers to (Unseen, Barnardo's, Polaris, …), word by word."""
     words = set()
@@ -31,7 +27,7 @@ def scrubber_for(referrals: Referrals, tagger_dir: Path | None = MODEL_DIR) -> I
     """The product's scrubber, with the trained name tagger from `tagger_dir` (None: without it,
     as `bot triage build` uses it to train the tagger)."""
     tagger = NameTagger.load(tagger_dir) if tagger_dir is not None else None
-    return IdentifierScrubber(keep=referral_numbers(referrals), keep_words=service_words(referrals), tagger=tagger)
+    return IdentifierScrubber(keep=referrals.numbers(), keep_words=service_words(referrals), tagger=tagger)
 
 
 def default_scrubber(knowledge_dir: Path | None = None, tagger_dir: Path | None = MODEL_DIR) -> IdentifierScrubber:
